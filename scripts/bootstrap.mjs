@@ -1,0 +1,35 @@
+// Entry of `npm start` and `npm test` on any checkout, fresh or not: installs the npm packages when
+// they are missing or stale, then hands over to the TypeScript task (which needs them).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const task = process.argv[2];
+if (!task || !existsSync(join(root, 'scripts', `${task}.ts`))) {
+  console.error(`usage: node scripts/bootstrap.mjs <task>  (no scripts/${task}.ts)`);
+  process.exit(2);
+}
+
+const installed = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+const stale = !existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs;
+if (stale) {
+  console.log('» npm packages: installing (npm ci)');
+  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (ci.status !== 0) {
+    console.error('npm ci failed: see the lines above');
+    process.exit(ci.status ?? 1);
+  }
+} else {
+  console.log('» npm packages: up to date');
+}
+
+const child = spawn(process.execPath, ['--import', 'tsx', join('scripts', `${task}.ts`), ...process.argv.slice(3)], {
+  cwd: root,
+  stdio: 'inherit',
+});
+// Ctrl-C reaches the whole foreground process group; the task stops its own children.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,93 @@
+// `npm start`: the local livekit-server (unless LIVEKIT_URL names another server) and the worker,
+// with a link to talk to the agent. Ctrl-C stops everything this started.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { loadConfig } from '../src/config.ts';
+import {
+  DEFAULT_PORTS,
+  ensureServerBinary,
+  type RunningServer,
+  ServerSetupError,
+  startServer,
+} from './lib/livekit_server.ts';
+import { fail, step } from './lib/progress.ts';
+import { joinToken } from './lib/tokens.ts';
+
+const WORKER_READY_TIMEOUT_MS = 120_000;
+const WORKER_REGISTERED = 'registered worker';
+
+const config = loadConfig();
+const url = new URL(config.livekit.url);
+const localServer = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+const children: ChildProcess[] = [];
+let server: RunningServer | undefined;
+let stopping = false;
+
+async function serverAnswers(httpUrl: string): Promise<boolean> {
+  try {
+    return (await (await fetch(httpUrl)).text()).trim() === 'OK';
+  } catch {
+    return false;
+  }
+}
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
+  await server?.stop();
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopAll(0));
+
+try {
+  if (!localServer) {
+    step('livekit-server', `using ${config.livekit.url}`);
+  } else if (await serverAnswers(`http://${url.host}/`)) {
+    step('livekit-server', `already running at ${config.livekit.url}; using it`);
+  } else {
+    const binary = await ensureServerBinary((line) => step('livekit-server', line));
+    const port = Number(url.port || DEFAULT_PORTS.http);
+    server = await startServer({ binary, ...config.livekit, ports: { ...DEFAULT_PORTS, http: port } });
+    step('livekit-server', `started at ${config.livekit.url} (${binary})`);
+  }
+} catch (err) {
+  if (err instanceof ServerSetupError) fail(err.message);
+  throw err;
+}
+
+step('worker', `starting agent "${config.agentName}"`);
+const worker = spawn(process.execPath, ['--import', 'tsx', 'src/agent.ts', 'start'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+children.push(worker);
+const registered = new Promise<void>((resolve) => {
+  worker.stdout?.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    if (chunk.toString().includes(WORKER_REGISTERED)) resolve();
+  });
+});
+worker.on('exit', (code) => {
+  if (stopping) return;
+  step('worker', `exited with code ${code}; stopping`);
+  void stopAll(code || 1);
+});
+const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, WORKER_READY_TIMEOUT_MS, 'timeout').unref());
+if ((await Promise.race([registered, timeout])) === 'timeout') {
+  step('worker', `did not register with ${config.livekit.url} within ${WORKER_READY_TIMEOUT_MS / 1000} s`);
+  await stopAll(1);
+}
+
+const room = `avatar-${Math.random().toString(36).slice(2, 8)}`;
+const token = await joinToken(config.livekit, {
+  room,
+  identity: 'you',
+  dispatch: { agentName: config.agentName },
+});
+step('ready', `agent "${config.agentName}" is registered; Ctrl-C stops everything`);
+console.log(`
+  Talk to the agent (room "${room}", token valid for 1 h):
+    https://meet.livekit.io/custom?liveKitUrl=${encodeURIComponent(config.livekit.url)}&token=${token}
+  or join ${config.livekit.url} with any LiveKit client and this token:
+    ${token}
+`);

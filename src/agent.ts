@@ -1,0 +1,76 @@
+// The worker: registers with LiveKit under AGENT_NAME, is dispatched into rooms explicitly, and runs
+// VAD → STT → LLM → TTS with local turn taking for whoever is in the room.
+import { fileURLToPath } from 'node:url';
+import {
+  cli,
+  defineAgent,
+  type JobContext,
+  type JobProcess,
+  log,
+  ServerOptions,
+  type VAD,
+  voice,
+} from '@livekit/agents';
+import * as silero from '@livekit/agents-plugin-silero';
+import { loadConfig } from './config.ts';
+import { parseDispatchMetadata } from './dispatch_metadata.ts';
+import { createOpenAIModels, createTurnDetection } from './plugins/index.ts';
+import { endWhenHumansLeave } from './room_presence.ts';
+import { reportTurnTimings } from './turn_timings.ts';
+import { sessionLoad } from './worker_load.ts';
+
+interface ProcessData {
+  vad?: VAD;
+}
+
+export default defineAgent<ProcessData>({
+  // Once per job process, before any job: the VAD model is shared by every room the process serves.
+  prewarm: async (proc: JobProcess<ProcessData>) => {
+    proc.userData.vad = await silero.VAD.load();
+  },
+
+  entry: async (ctx: JobContext<ProcessData>) => {
+    const config = loadConfig();
+    const logger = log().child({ room: ctx.room.name, agent: config.agentName });
+
+    const { choices, problems } = parseDispatchMetadata(ctx.job.metadata);
+    for (const problem of problems) logger.warn(problem);
+
+    const session = new voice.AgentSession({
+      vad: ctx.proc.userData.vad,
+      ...createOpenAIModels(config.openai, choices.voice),
+      turnHandling: createTurnDetection(config.turnDetection),
+    });
+
+    reportTurnTimings(session, ctx.room, logger);
+    // A job outlives `entry`: end it when the conversation is over, or its process lingers.
+    session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));
+
+    await session.start({
+      agent: new voice.Agent({ instructions: choices.instructions ?? config.instructions }),
+      room: ctx.room,
+      // The room, not one participant, decides when the session ends: see endWhenHumansLeave.
+      inputOptions: { closeOnDisconnect: false },
+    });
+    endWhenHumansLeave(ctx.room, session, (reason) => ctx.shutdown(reason), logger);
+
+    const greeting = choices.greeting ?? config.greeting;
+    if (greeting) session.say(greeting);
+  },
+});
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const config = loadConfig();
+  cli.runApp(
+    new ServerOptions({
+      agent: fileURLToPath(import.meta.url),
+      agentName: config.agentName,
+      wsURL: config.livekit.url,
+      apiKey: config.livekit.apiKey,
+      apiSecret: config.livekit.apiSecret,
+      port: config.worker.port,
+      numIdleProcesses: config.worker.idleProcesses,
+      ...(config.worker.maxSessions > 0 && { loadFunc: sessionLoad(config.worker.maxSessions) }),
+    }),
+  );
+}

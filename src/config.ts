@@ -1,0 +1,176 @@
+// The one place that reads the environment. Everything else receives a typed `Config`.
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+export const DEFAULT_AGENT_NAME = 'avatar-agent';
+/** The dev key pair `npm start` gives the local server; never use it on a reachable server. */
+export const DEV_API_KEY = 'devkey';
+export const DEV_API_SECRET = 'secret-for-local-development-only-0123456789';
+
+const DEFAULT_INSTRUCTIONS = [
+  'You are a friendly assistant with a face, talking with a person by voice.',
+  'Answer in one to three short spoken sentences, in plain words:',
+  'no lists, no markdown, no emoji. Ask back when something is unclear.',
+].join(' ');
+const DEFAULT_GREETING = 'Hi! I can see and hear you are here. What would you like to talk about?';
+
+/** Environment variables that are set but empty count as unset, as in most dotenv setups. */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const wsUrl = z
+  .string()
+  .url()
+  .refine((u) => /^wss?:\/\//.test(u), 'must start with ws:// or wss://')
+  // agents-js dials `${url}agent`: a path prefix would break worker registration.
+  .refine((u) => !URL.canParse(u) || new URL(u).pathname.replace(/\/$/, '') === '', 'must not have a path');
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://');
+
+const modelName = z.string().regex(/^[\w.:/@-]{1,128}$/, 'must be a model name such as gpt-4.1-mini');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const livekitSchema = z.object({
+  LIVEKIT_URL: wsUrl.default('ws://localhost:7880'),
+  LIVEKIT_API_KEY: z.string().min(1).default(DEV_API_KEY),
+  LIVEKIT_API_SECRET: z.string().min(1).default(DEV_API_SECRET),
+});
+
+const schema = livekitSchema.extend({
+  AGENT_NAME: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+    .default(DEFAULT_AGENT_NAME),
+
+  OPENAI_API_KEY: optional(z.string()),
+  OPENAI_BASE_URL: optional(httpUrl),
+  STT_MODEL: modelName.default('gpt-4o-mini-transcribe'),
+  STT_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'must be a language code such as en or pt-BR')
+    .default('en'),
+  LLM_MODEL: modelName.default('gpt-4.1-mini'),
+  TTS_MODEL: modelName.default('gpt-4o-mini-tts'),
+  TTS_VOICE: z
+    .string()
+    .regex(/^[\w-]{1,64}$/, 'must be a voice name such as alloy')
+    .default('alloy'),
+
+  AGENT_INSTRUCTIONS: z.string().min(1).max(8000).default(DEFAULT_INSTRUCTIONS),
+  /** Empty disables the greeting: the agent then waits for the user to speak first. */
+  AGENT_GREETING: z.string().max(1000).default(DEFAULT_GREETING),
+  TURN_DETECTION: z.enum(['model', 'vad']).default('model'),
+
+  WORKER_PORT: port.default(8081),
+  WORKER_IDLE_PROCESSES: optional(z.coerce.number().int().min(0).max(32)),
+  /** Sessions one worker takes before it reports full; 0 reports CPU usage instead (LiveKit's default). */
+  WORKER_MAX_SESSIONS: z.coerce.number().int().min(0).max(1000).default(4),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+
+type Env = z.infer<typeof schema>;
+
+/** Every variable the worker reads, for the docs check. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+export interface LiveKitConfig {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export interface Config {
+  livekit: LiveKitConfig;
+  agentName: string;
+  openai: {
+    apiKey: string;
+    baseURL: string | undefined;
+    sttModel: string;
+    sttLanguage: string;
+    llmModel: string;
+    ttsModel: string;
+    ttsVoice: string;
+  };
+  instructions: string;
+  greeting: string;
+  turnDetection: Env['TURN_DETECTION'];
+  worker: {
+    port: number;
+    idleProcesses: number | undefined;
+    /** 0 = report CPU usage as the load. */
+    maxSessions: number;
+    logLevel: Env['LOG_LEVEL'];
+  };
+}
+
+/** A user mistake in the settings: printed as one line, never as a stack trace. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function validate<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const variable = String(issue?.path[0] ?? 'configuration');
+  const value = env[variable];
+  const got = value === undefined ? '' : ` (got "${value.length > 40 ? `${value.slice(0, 40)}…` : value}")`;
+  throw new ConfigError(`${variable} ${issue?.message ?? 'is invalid'}${got}`);
+}
+
+const toLiveKit = (e: z.infer<typeof livekitSchema>): LiveKitConfig => ({
+  url: e.LIVEKIT_URL,
+  apiKey: e.LIVEKIT_API_KEY,
+  apiSecret: e.LIVEKIT_API_SECRET,
+});
+
+/** Only the LiveKit connection settings, for tools that run no models (the local server). */
+export function parseLiveKitConfig(env: NodeJS.ProcessEnv): LiveKitConfig {
+  return toLiveKit(validate(livekitSchema, env));
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const e = validate(schema, env);
+  if (!e.OPENAI_API_KEY) {
+    throw new ConfigError(
+      'OPENAI_API_KEY is not set: set it in .env (see .env.example), or point OPENAI_BASE_URL at an OpenAI-compatible server and set any key it accepts',
+    );
+  }
+  return {
+    livekit: toLiveKit(e),
+    agentName: e.AGENT_NAME,
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseURL: e.OPENAI_BASE_URL,
+      sttModel: e.STT_MODEL,
+      sttLanguage: e.STT_LANGUAGE,
+      llmModel: e.LLM_MODEL,
+      ttsModel: e.TTS_MODEL,
+      ttsVoice: e.TTS_VOICE,
+    },
+    instructions: e.AGENT_INSTRUCTIONS,
+    greeting: e.AGENT_GREETING,
+    turnDetection: e.TURN_DETECTION,
+    worker: {
+      port: e.WORKER_PORT,
+      idleProcesses: e.WORKER_IDLE_PROCESSES,
+      maxSessions: e.WORKER_MAX_SESSIONS,
+      logLevel: e.LOG_LEVEL,
+    },
+  };
+}
+
+/** Reads `.env` (the environment wins), validates, and on a mistake prints one line and exits 2. */
+export function loadConfig<T = Config>(parse: (env: NodeJS.ProcessEnv) => T = parseConfig as never): T {
+  loadDotenv({ quiet: true });
+  try {
+    return parse(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`config error: ${err.message}\n`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,48 @@
+// Per-turn stage timings, taken from the metrics agents attaches to each chat message, logged per
+// turn and published as a participant attribute so a frontend can show where the time went.
+
+import { type llm, type log, voice } from '@livekit/agents';
+import type { Room } from '@livekit/rtc-node';
+
+/** Agent participant attribute holding the last turn's timings as JSON. */
+export const TURN_TIMINGS_ATTRIBUTE = 'avatar.turn_timings';
+
+/** Milliseconds; a stage is absent when the turn did not go through it (e.g. a greeting has no STT). */
+export interface TurnTimings {
+  endOfSpeechMs?: number;
+  sttMs?: number;
+  llmFirstTokenMs?: number;
+  ttsFirstAudioMs?: number;
+  totalMs?: number;
+}
+
+const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : Math.round(seconds * 1000));
+
+export function turnTimings(user: llm.MetricsReport | undefined, agent: llm.MetricsReport): TurnTimings {
+  const timings: TurnTimings = {
+    endOfSpeechMs: ms(user?.endOfTurnDelay),
+    sttMs: ms(user?.transcriptionDelay),
+    llmFirstTokenMs: ms(agent.llmNodeTtft),
+    ttsFirstAudioMs: ms(agent.ttsNodeTtfb),
+    totalMs: ms(agent.e2eLatency),
+  };
+  return Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined));
+}
+
+export function reportTurnTimings(session: voice.AgentSession, room: Room, logger: ReturnType<typeof log>): void {
+  let lastUser: llm.MetricsReport | undefined;
+  session.on(voice.AgentSessionEventTypes.ConversationItemAdded, ({ item }) => {
+    if (item.type !== 'message') return;
+    if (item.role === 'user') {
+      lastUser = item.metrics;
+      return;
+    }
+    if (item.role !== 'assistant') return;
+    const timings = turnTimings(lastUser, item.metrics);
+    lastUser = undefined;
+    logger.info({ turn: timings, interrupted: item.interrupted }, 'turn timings');
+    room.localParticipant
+      ?.setAttributes({ [TURN_TIMINGS_ATTRIBUTE]: JSON.stringify(timings) })
+      .catch((err: unknown) => logger.warn({ err }, 'could not publish turn timings'));
+  });
+}

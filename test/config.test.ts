@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, DEFAULT_AGENT_NAME, parseConfig, parseLiveKitConfig } from '../src/config.ts';
+
+const valid = { OPENAI_API_KEY: 'sk-test' };
+const errorFor = (env: NodeJS.ProcessEnv) => {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('config', () => {
+  test('defaults give a local dev worker', () => {
+    const config = parseConfig(valid);
+    expect(config.livekit.url).toBe('ws://localhost:7880');
+    expect(config.agentName).toBe(DEFAULT_AGENT_NAME);
+    expect(config.openai).toMatchObject({ llmModel: 'gpt-4.1-mini', ttsVoice: 'alloy', baseURL: undefined });
+    expect(config.turnDetection).toBe('model');
+    expect(config.worker.maxSessions).toBe(4);
+  });
+
+  test('empty variables count as unset', () => {
+    expect(parseConfig({ ...valid, OPENAI_BASE_URL: '', WORKER_IDLE_PROCESSES: '' }).openai.baseURL).toBeUndefined();
+  });
+
+  test.each([
+    [{}, /^OPENAI_API_KEY is not set: set it in \.env/],
+    [
+      { ...valid, LIVEKIT_URL: 'http://localhost:7880' },
+      /^LIVEKIT_URL must start with ws:\/\/ or wss:\/\/ \(got "http:\/\/localhost:7880"\)$/,
+    ],
+    [{ ...valid, LIVEKIT_URL: 'wss://example.livekit.cloud/agents' }, /^LIVEKIT_URL must not have a path/],
+    [{ ...valid, LIVEKIT_URL: 'not a url' }, /^LIVEKIT_URL /],
+    [{ ...valid, OPENAI_BASE_URL: 'ftp://models' }, /^OPENAI_BASE_URL must start with http:\/\/ or https:\/\//],
+    [{ ...valid, AGENT_NAME: 'has spaces' }, /^AGENT_NAME must be 1-64 letters/],
+    [{ ...valid, TTS_VOICE: 'a/b' }, /^TTS_VOICE must be a voice name/],
+    [{ ...valid, STT_LANGUAGE: 'english' }, /^STT_LANGUAGE must be a language code/],
+    [{ ...valid, LLM_MODEL: 'two words' }, /^LLM_MODEL must be a model name/],
+    [{ ...valid, TURN_DETECTION: 'cloud' }, /^TURN_DETECTION /],
+    [{ ...valid, WORKER_PORT: '70000' }, /^WORKER_PORT /],
+    [{ ...valid, WORKER_MAX_SESSIONS: '-1' }, /^WORKER_MAX_SESSIONS /],
+    [{ ...valid, LOG_LEVEL: 'loud' }, /^LOG_LEVEL /],
+  ])('%o → one line naming the variable', (env, message) => {
+    const text = errorFor(env);
+    expect(text).toMatch(message);
+    expect(text).not.toContain('\n');
+  });
+
+  test('long bad values are shortened in the message', () => {
+    expect(errorFor({ ...valid, LIVEKIT_URL: `http://${'x'.repeat(100)}` })).toContain('…")');
+  });
+
+  test('the server-only settings need no model keys', () => {
+    expect(parseLiveKitConfig({})).toMatchObject({ url: 'ws://localhost:7880', apiKey: 'devkey' });
+  });
+
+  test('the worker exits 2 with one line and no stack trace on a bad setting', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/agent.ts', 'start'], {
+      env: {
+        PATH: process.env.PATH,
+        LIVEKIT_URL: 'http://nowhere',
+        OPENAI_API_KEY: 'x',
+        DOTENV_CONFIG_PATH: '/dev/null',
+      },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe('config error: LIVEKIT_URL must start with ws:// or wss:// (got "http://nowhere")');
+  });
+});

@@ -1,0 +1,187 @@
+// A real rtc-node participant for integration tests: joins with a token, waits for the agent,
+// listens to its audio and speaks or types to it.
+import {
+  AudioFrame,
+  AudioSource,
+  AudioStream,
+  LocalAudioTrack,
+  ParticipantKind,
+  type RemoteParticipant,
+  type RemoteTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+import { type JoinOptions, joinToken } from '../../scripts/lib/tokens.ts';
+import type { LiveKitConfig } from '../../src/config.ts';
+
+const RECEIVE_RATE = 24_000;
+const RECEIVE_FRAME_MS = 20;
+/** RMS (int16) above which a received frame counts as sound rather than silence or comfort noise. */
+export const SOUND_RMS = 300;
+const PUBLISH_FRAME_MS = 10;
+
+export async function joinRoom(livekit: LiveKitConfig, opts: Omit<JoinOptions, 'identity'> & { identity?: string }) {
+  const identity = opts.identity ?? `user-${crypto.randomUUID().slice(0, 8)}`;
+  const room = new Room();
+  await room.connect(livekit.url, await joinToken(livekit, { ...opts, identity, ttl: '10m' }), {
+    autoSubscribe: true,
+    dynacast: false,
+  });
+  return room;
+}
+
+export function uniqueRoom(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function waitForParticipant(
+  room: Room,
+  match: (p: RemoteParticipant) => boolean,
+  timeoutMs: number,
+  what = 'a participant',
+): Promise<RemoteParticipant> {
+  const present = [...room.remoteParticipants.values()].find(match);
+  if (present) return Promise.resolve(present);
+  let onJoin: ((p: RemoteParticipant) => void) | undefined;
+  const joined = new Promise<RemoteParticipant>((resolve) => {
+    onJoin = (p) => match(p) && resolve(p);
+    room.on(RoomEvent.ParticipantConnected, onJoin);
+  });
+  return withTimeout(joined, timeoutMs, what).finally(() => onJoin && room.off(RoomEvent.ParticipantConnected, onJoin));
+}
+
+export const isAgent = (p: RemoteParticipant) => p.kind === ParticipantKind.AGENT;
+
+export function waitForAgent(room: Room, timeoutMs = 20_000): Promise<RemoteParticipant> {
+  return waitForParticipant(room, isAgent, timeoutMs, 'the agent to join');
+}
+
+/** Resolves with the participant's attribute once its value passes `accept` (now or later). */
+export function waitForAttribute(
+  p: RemoteParticipant,
+  room: Room,
+  key: string,
+  timeoutMs: number,
+  accept: (value: string) => boolean = () => true,
+): Promise<string> {
+  const now = p.attributes[key];
+  if (now !== undefined && accept(now)) return Promise.resolve(now);
+  let onChange: ((changed: Record<string, string>, who: { identity: string }) => void) | undefined;
+  const changed = new Promise<string>((resolve) => {
+    onChange = (attrs, who) => {
+      const value = attrs[key];
+      if (who.identity === p.identity && value !== undefined && accept(value)) resolve(value);
+    };
+    room.on(RoomEvent.ParticipantAttributesChanged, onChange);
+  });
+  return withTimeout(changed, timeoutMs, `attribute ${key}`).finally(
+    () => onChange && room.off(RoomEvent.ParticipantAttributesChanged, onChange),
+  );
+}
+
+export function waitForLeave(room: Room, p: RemoteParticipant, timeoutMs: number): Promise<void> {
+  if (!room.remoteParticipants.has(p.identity)) return Promise.resolve();
+  let onLeave: ((left: RemoteParticipant) => void) | undefined;
+  const left = new Promise<void>((resolve) => {
+    onLeave = (left) => left.identity === p.identity && resolve();
+    room.on(RoomEvent.ParticipantDisconnected, onLeave);
+  });
+  return withTimeout(left, timeoutMs, `${p.identity} to leave`).finally(
+    () => onLeave && room.off(RoomEvent.ParticipantDisconnected, onLeave),
+  );
+}
+
+const rms = (frame: AudioFrame) => {
+  let sum = 0;
+  for (const s of frame.data) sum += s * s;
+  return Math.sqrt(sum / frame.data.length);
+};
+
+/** Audio received from one participant, measured frame by frame while the test runs. */
+export class AudioListener {
+  soundMs = 0;
+  totalMs = 0;
+  #stream: AudioStream | undefined;
+  #waiters: { ms: number; resolve: () => void }[] = [];
+  #onSubscribed: () => void = () => {};
+  #subscribed = new Promise<void>((resolve) => {
+    this.#onSubscribed = resolve;
+  });
+
+  constructor(room: Room, from: RemoteParticipant) {
+    const attach = (track: RemoteTrack, owner: RemoteParticipant) => {
+      if (this.#stream || owner.identity !== from.identity || track.kind !== TrackKind.KIND_AUDIO) return;
+      this.#stream = new AudioStream(track, {
+        sampleRate: RECEIVE_RATE,
+        numChannels: 1,
+        frameSizeMs: RECEIVE_FRAME_MS,
+      });
+      this.#onSubscribed();
+      void this.#read(this.#stream);
+    };
+    room.on(RoomEvent.TrackSubscribed, (track, _pub, owner) => attach(track, owner));
+    for (const pub of from.trackPublications.values()) if (pub.track) attach(pub.track, from);
+  }
+
+  async #read(stream: AudioStream): Promise<void> {
+    // Read every frame promptly: an unread AudioStream buffers without limit.
+    for await (const frame of stream) {
+      const ms = (frame.samplesPerChannel / frame.sampleRate) * 1000;
+      this.totalMs += ms;
+      if (rms(frame) > SOUND_RMS) this.soundMs += ms;
+      const reached = this.#waiters.filter((w) => this.soundMs >= w.ms);
+      this.#waiters = this.#waiters.filter((w) => this.soundMs < w.ms);
+      for (const w of reached) w.resolve();
+    }
+  }
+
+  /** Resolves once the participant's audio track is subscribed and being read. */
+  subscribed(timeoutMs = 10_000): Promise<void> {
+    return withTimeout(this.#subscribed, timeoutMs, 'the agent audio track');
+  }
+
+  /** Resolves once `ms` of sound in total has been received. */
+  waitForSound(ms: number, timeoutMs = 30_000): Promise<void> {
+    if (this.soundMs >= ms) return Promise.resolve();
+    return withTimeout(
+      new Promise<void>((resolve) => this.#waiters.push({ ms: ms, resolve })),
+      timeoutMs,
+      `${ms} ms of sound from the agent (got ${this.soundMs} of ${this.totalMs} ms received)`,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#stream?.cancel().catch(() => {});
+  }
+}
+
+/** Publishes a microphone track and speaks `pcm` into it in real time, then silence. */
+export async function speak(room: Room, pcm: Int16Array, sampleRate: number, trailingSilenceMs = 1500): Promise<void> {
+  const source = new AudioSource(sampleRate, 1, 100);
+  const track = LocalAudioTrack.createAudioTrack('mic', source);
+  await room.localParticipant?.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
+  const frameSamples = (sampleRate * PUBLISH_FRAME_MS) / 1000;
+  const silence = new Int16Array(Math.round((sampleRate * trailingSilenceMs) / 1000));
+  for (const audio of [pcm, silence]) {
+    for (let i = 0; i < audio.length; i += frameSamples) {
+      // A fresh array per frame: rtc-node ignores byteOffset, so subarray views would send wrong samples.
+      const chunk = audio.slice(i, i + frameSamples);
+      await source.captureFrame(new AudioFrame(chunk, sampleRate, 1, chunk.length));
+    }
+  }
+}
+
+export async function sendChat(room: Room, text: string): Promise<void> {
+  await room.localParticipant?.sendText(text, { topic: 'lk.chat' });
+}

@@ -1,0 +1,96 @@
+// Runs the real worker (`src/agent.ts start`) as its own process group against the test server.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort } from '../../scripts/lib/livekit_server.ts';
+import type { LiveKitConfig } from '../../src/config.ts';
+
+const REGISTERED = 'registered worker';
+const STOP_GRACE_MS = 10_000;
+
+export interface RunningWorker {
+  agentName: string;
+  healthUrl: string;
+  process: ChildProcess;
+  logs(): string;
+  /** Resolves when a log line matching `pattern` appears (or has appeared). */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(livekit: LiveKitConfig, env: Record<string, string> = {}): Promise<RunningWorker> {
+  const agentName = env.AGENT_NAME ?? `test-agent-${crypto.randomUUID().slice(0, 8)}`;
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/agent.ts', 'start'], {
+    env: {
+      ...process.env,
+      LIVEKIT_URL: livekit.url,
+      LIVEKIT_API_KEY: livekit.apiKey,
+      LIVEKIT_API_SECRET: livekit.apiSecret,
+      AGENT_NAME: agentName,
+      WORKER_PORT: String(port),
+      WORKER_IDLE_PROCESSES: '1',
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+    // Its own process group, so stopping it also reaps the job processes it forked.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = once(child, 'exit');
+
+  const waitForLog = (pattern: RegExp, timeoutMs = 30_000) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const line = output.split('\n').find((l) => pattern.test(l));
+        if (line !== undefined) {
+          finish();
+          resolve(line);
+        } else if (child.exitCode !== null) {
+          finish();
+          reject(new Error(`worker exited (${child.exitCode}) before logging ${pattern}:\n${output.slice(-3000)}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`worker did not log ${pattern} within ${timeoutMs} ms:\n${output.slice(-3000)}`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        child.off('exit', check);
+      };
+      listeners.add(check);
+      child.on('exit', check);
+      check();
+    });
+
+  const worker: RunningWorker = {
+    agentName,
+    healthUrl: `http://127.0.0.1:${port}`,
+    process: child,
+    logs: () => output,
+    waitForLog,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(-(child.pid as number), 'SIGTERM');
+      const timer = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await waitForLog(new RegExp(REGISTERED), 60_000);
+  } catch (err) {
+    await worker.stop();
+    throw err;
+  }
+  return worker;
+}
