@@ -16,11 +16,13 @@ const installed = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
 const stale = !existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs;
 if (stale) {
-  console.log('» npm packages: installing (npm ci)');
-  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  if (ci.status !== 0) {
-    console.error('npm ci failed: see the lines above');
-    process.exit(ci.status ?? 1);
+  console.log('» npm packages: installing from package-lock.json');
+  // `npm install`, not `npm ci`: registries that lack some other platform's optional binaries (Biome,
+  // rtc-node) leave them out of the lockfile, which `npm ci` rejects while `npm install` skips them.
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (install.status !== 0) {
+    console.error('npm install failed: see the lines above');
+    process.exit(install.status ?? 1);
   }
 } else {
   console.log('» npm packages: up to date');
