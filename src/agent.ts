@@ -12,10 +12,12 @@ import {
   voice,
 } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
+import { MouthBlockRenderer } from './avatar/renderers/mouth_block.ts';
 import { loadConfig } from './config.ts';
 import { parseDispatchMetadata } from './dispatch_metadata.ts';
-import { createOpenAIModels, createTurnDetection } from './plugins/index.ts';
+import { createOpenAIModels, createTurnDetection, LocalAvatarSession } from './plugins/index.ts';
 import { endWhenHumansLeave } from './room_presence.ts';
+import { typedMessageHandler } from './text_input.ts';
 import { reportTurnTimings } from './turn_timings.ts';
 import { sessionLoad } from './worker_load.ts';
 
@@ -31,7 +33,8 @@ export default defineAgent<ProcessData>({
 
   entry: async (ctx: JobContext<ProcessData>) => {
     const config = loadConfig();
-    const logger = log().child({ room: ctx.room.name, agent: config.agentName });
+    // ctx.room has no name until it connects; the job knows it from the start.
+    const logger = log().child({ room: ctx.job.room?.name, agent: config.agentName });
 
     const { choices, problems } = parseDispatchMetadata(ctx.job.metadata);
     for (const problem of problems) logger.warn(problem);
@@ -43,6 +46,15 @@ export default defineAgent<ProcessData>({
     });
 
     reportTurnTimings(session, ctx.room, logger);
+    if (config.avatar) {
+      // The avatar's tracks go up as soon as the agent is in the room: video flows before the first word.
+      await ctx.connect();
+      const { width, height } = config.avatar;
+      await new LocalAvatarSession(new MouthBlockRenderer(width, height), config.avatar, logger).start(
+        session,
+        ctx.room,
+      );
+    }
     // A job outlives `entry`: end it when the conversation is over, or its process lingers.
     session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));
 
@@ -50,7 +62,9 @@ export default defineAgent<ProcessData>({
       agent: new voice.Agent({ instructions: choices.instructions ?? config.instructions }),
       room: ctx.room,
       // The room, not one participant, decides when the session ends: see endWhenHumansLeave.
-      inputOptions: { closeOnDisconnect: false },
+      inputOptions: { closeOnDisconnect: false, textInputCallback: typedMessageHandler(logger) },
+      // With an avatar its runner publishes the voice; RoomIO would add a second audio track.
+      outputOptions: { audioEnabled: !config.avatar },
     });
     endWhenHumansLeave(ctx.room, session, (reason) => ctx.shutdown(reason), logger);
 

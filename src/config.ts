@@ -1,6 +1,7 @@
 // The one place that reads the environment. Everything else receives a typed `Config`.
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import type { AvatarOptions } from './avatar/options.ts';
 
 export const DEFAULT_AGENT_NAME = 'avatar-agent';
 /** The dev key pair `npm start` gives the local server; never use it on a reachable server. */
@@ -33,6 +34,16 @@ const modelName = z.string().regex(/^[\w.:/@-]{1,128}$/, 'must be a model name s
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** The avatar publishes 24 kHz audio: a frame rate must give whole samples per frame. */
+export const AVATAR_SAMPLE_RATE = 24_000;
+
+const videoSize = z.coerce
+  .number()
+  .int()
+  .min(64)
+  .max(1920)
+  .refine((n) => n % 2 === 0, 'must be even (I420 video)');
+
 const livekitSchema = z.object({
   LIVEKIT_URL: wsUrl.default('ws://localhost:7880'),
   LIVEKIT_API_KEY: z.string().min(1).default(DEV_API_KEY),
@@ -63,6 +74,18 @@ const schema = livekitSchema.extend({
   /** Empty disables the greeting: the agent then waits for the user to speak first. */
   AGENT_GREETING: z.string().max(1000).default(DEFAULT_GREETING),
   TURN_DETECTION: z.enum(['model', 'vad']).default('model'),
+
+  AVATAR: z.enum(['local', 'off']).default('local'),
+  AVATAR_WIDTH: videoSize.default(512),
+  AVATAR_HEIGHT: videoSize.default(512),
+  AVATAR_FPS: z.coerce
+    .number()
+    .int()
+    .refine((fps) => fps >= 10 && fps <= 60 && AVATAR_SAMPLE_RATE % fps === 0, {
+      message: `must be a frame rate from 10 to 60 that divides ${AVATAR_SAMPLE_RATE} (e.g. 25 or 30)`,
+    })
+    .default(30),
+  AVATAR_MAX_BITRATE: z.coerce.number().int().min(100_000).max(20_000_000).default(1_200_000),
 
   WORKER_PORT: port.default(8081),
   WORKER_IDLE_PROCESSES: optional(z.coerce.number().int().min(0).max(32)),
@@ -97,6 +120,8 @@ export interface Config {
   instructions: string;
   greeting: string;
   turnDetection: Env['TURN_DETECTION'];
+  /** Absent when AVATAR=off: the agent publishes its voice only. */
+  avatar: AvatarOptions | undefined;
   worker: {
     port: number;
     idleProcesses: number | undefined;
@@ -154,6 +179,16 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     instructions: e.AGENT_INSTRUCTIONS,
     greeting: e.AGENT_GREETING,
     turnDetection: e.TURN_DETECTION,
+    avatar:
+      e.AVATAR === 'off'
+        ? undefined
+        : {
+            width: e.AVATAR_WIDTH,
+            height: e.AVATAR_HEIGHT,
+            fps: e.AVATAR_FPS,
+            sampleRate: AVATAR_SAMPLE_RATE,
+            maxBitrate: e.AVATAR_MAX_BITRATE,
+          },
     worker: {
       port: e.WORKER_PORT,
       idleProcesses: e.WORKER_IDLE_PROCESSES,

@@ -14,6 +14,8 @@ export interface RunningWorker {
   logs(): string;
   /** Resolves when a log line matching `pattern` appears (or has appeared). */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Log lines so far that match `pattern` (e.g. one room's events: lines carry `"room":"<name>"`). */
+  lines(pattern: RegExp): string[];
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startWorker(livekit: LiveKitConfig, env: Record<string, st
     healthUrl: `http://127.0.0.1:${port}`,
     process: child,
     logs: () => output,
+    lines: (pattern) => output.split('\n').filter((l) => pattern.test(l)),
     waitForLog,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,0 +1,98 @@
+// Records what a subscriber receives from the avatar: the audio envelope and the mouth read back from
+// each video frame (MouthBlockRenderer), both stamped with their arrival time (epoch ms, sub-ms).
+import {
+  AudioStream,
+  type RemoteParticipant,
+  type RemoteTrack,
+  type Room,
+  RoomEvent,
+  TrackKind,
+  type VideoFrame,
+  VideoStream,
+} from '@livekit/rtc-node';
+import { readMouthOpenness } from '../../src/avatar/renderers/mouth_block.ts';
+
+const AUDIO_RATE = 24_000;
+/** Audio is read in 10 ms frames: the envelope's resolution. */
+const AUDIO_FRAME_MS = 10;
+
+export const epochNow = () => performance.timeOrigin + performance.now();
+
+export interface AudioSample {
+  at: number;
+  rms: number;
+}
+
+export interface VideoSample {
+  at: number;
+  openness: number;
+  width: number;
+  height: number;
+}
+
+export class AvRecorder {
+  audio: AudioSample[] = [];
+  video: VideoSample[] = [];
+  #streams: (AudioStream | VideoStream)[] = [];
+  #onVideo: ((s: VideoSample) => void)[] = [];
+
+  constructor(room: Room, from: RemoteParticipant) {
+    const attach = (track: RemoteTrack, owner: RemoteParticipant) => {
+      if (owner.identity !== from.identity) return;
+      if (track.kind === TrackKind.KIND_AUDIO) {
+        const stream = new AudioStream(track, { sampleRate: AUDIO_RATE, numChannels: 1, frameSizeMs: AUDIO_FRAME_MS });
+        this.#streams.push(stream);
+        void this.#readAudio(stream);
+      } else if (track.kind === TrackKind.KIND_VIDEO) {
+        const stream = new VideoStream(track);
+        this.#streams.push(stream);
+        void this.#readVideo(stream);
+      }
+    };
+    room.on(RoomEvent.TrackSubscribed, (track, _pub, owner) => attach(track, owner));
+    for (const pub of from.trackPublications.values()) if (pub.track) attach(pub.track, from);
+  }
+
+  async #readAudio(stream: AudioStream): Promise<void> {
+    for await (const frame of stream) {
+      let sum = 0;
+      for (const s of frame.data) sum += s * s;
+      this.audio.push({ at: epochNow(), rms: Math.sqrt(sum / frame.data.length) });
+    }
+  }
+
+  async #readVideo(stream: VideoStream): Promise<void> {
+    for await (const { frame } of stream) {
+      const sample = {
+        at: epochNow(),
+        openness: readMouthOpenness(frame as VideoFrame),
+        width: frame.width,
+        height: frame.height,
+      };
+      this.video.push(sample);
+      for (const waiter of this.#onVideo) waiter(sample);
+    }
+  }
+
+  /** Resolves once `count` video frames have arrived. */
+  waitForFrames(count: number, timeoutMs = 20_000): Promise<void> {
+    if (this.video.length >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${this.video.length} of ${count} video frames arrived`)),
+        timeoutMs,
+      );
+      const waiter = () => {
+        if (this.video.length < count) return;
+        clearTimeout(timer);
+        this.#onVideo = this.#onVideo.filter((w) => w !== waiter);
+        resolve();
+      };
+      this.#onVideo.push(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#streams.map((s) => s.cancel().catch(() => {})));
+  }
+}
