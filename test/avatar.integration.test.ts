@@ -24,6 +24,8 @@ const RTC_NODE_RECEIVE_BIAS_MS = -45;
 const SETTLE_MS = 4000;
 const SILENT_RMS = 300;
 const MOUTH_AT_REST = 0.08;
+/** Longer than any interrupted speech keeps sounding at the subscriber. */
+const PREVIOUS_TAIL_MS = 300;
 
 let fixture: OpenAIFixture;
 let worker: RunningWorker;
@@ -58,7 +60,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.WORKER_LOG) (await import('node:fs')).writeFileSync(process.env.WORKER_LOG, worker?.logs() ?? '');
   await worker?.stop();
   await fixture?.close();
   await dispose();
@@ -132,21 +133,31 @@ describe('avatar on a real livekit-server', () => {
   test('ten interruptions in a row, and the agent still speaks after', async () => {
     const { room, rec } = await joinWithGreeting(longText(10));
     const interruptions = () => worker.lines(new RegExp(`"room":"${room.name}".*avatar interrupted`)).length;
-    const speakingSince = async (t: number) => {
-      while (!rec.audio.some((s) => s.at > t && s.rms > SILENT_RMS)) await rec.waitForFrames(rec.video.length + 1);
+    /**
+     * Waits until the first speech voiced after `since` is audible at the subscriber: sound well past
+     * any tail of the speech it replaced (an interruption silences within 100 ms).
+     */
+    const audibleAfter = async (since: number) => {
+      const tts = await fixture.waitFor((r) => r.path === '/v1/audio/speech' && r.at > since);
+      await rec.waitForAudio((s) => s.at > tts.at + PREVIOUS_TAIL_MS && s.rms > SILENT_RMS);
     };
+    await audibleAfter(0);
     for (let i = 1; i <= 10; i++) {
-      await speakingSince(epochNow());
       const before = interruptions();
-      await sendChat(room, `Interruption number ${i}`);
+      const text = `Interruption number ${i}`;
+      await sendChat(room, text);
       while (interruptions() === before) await rec.waitForFrames(rec.video.length + 1);
+      // The reply to this message must be on air before the next message interrupts it.
+      const chat = await fixture.waitFor(
+        (r) => r.path === '/v1/chat/completions' && JSON.stringify(r.body).includes(text),
+      );
+      await audibleAfter(chat.at);
     }
-    // After the last one the reply plays out: sound arrives and the mouth moves again.
+    expect(interruptions()).toBe(10);
+    // After the last one the reply plays out and the mouth moves with it.
     const after = epochNow();
-    await speakingSince(after);
     await rec.waitForFrames(rec.video.length + FPS);
     expect(rec.video.some((s) => s.at > after && s.openness > 0.3)).toBe(true);
-    expect(interruptions()).toBeGreaterThanOrEqual(10);
     await rec.close();
   }, 120_000);
 });

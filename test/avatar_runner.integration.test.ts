@@ -9,7 +9,6 @@ import { joinRoom, uniqueRoom } from './helpers/participant.ts';
 
 const livekit = inject('livekit');
 const OPTIONS = { ...DEFAULT_AVATAR_OPTIONS, width: 128, height: 128 };
-const RATE = OPTIONS.sampleRate;
 
 /** A renderer that can be told to throw or to hang, and counts what it drew. */
 class FlakyRenderer implements Renderer {

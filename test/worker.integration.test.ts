@@ -67,7 +67,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.WORKER_LOG) (await import('node:fs')).writeFileSync(process.env.WORKER_LOG, worker?.logs() ?? '');
   await worker?.stop();
   await fixture?.close();
   await dispose();

@@ -61,11 +61,8 @@ class Segment {
   ) {}
 }
 
-type Scheduled =
-  | { kind: 'frame'; segment: Segment; audio: Int16Array; realSamples: number }
-  | { kind: 'end'; segment: Segment };
-
-type Input =
+/** One frame of a segment's audio, or the segment's end: from the input queue to the synchronizer. */
+type Item =
   | { kind: 'chunk'; segment: Segment; audio: Int16Array; realSamples: number }
   | { kind: 'end'; segment: Segment };
 
@@ -75,9 +72,9 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
   #audioSource: AudioSource;
   #videoSource: VideoSource;
   #chunker: FrameChunker;
-  #sync: AvSynchronizer<Scheduled>;
+  #sync: AvSynchronizer<Item>;
   #clock: Clock;
-  #input: Input[] = [];
+  #input: Item[] = [];
   #inputSamples = 0;
   #segments: Segment[] = [];
   #nextSegmentId = 1;
@@ -206,7 +203,7 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
     return segment;
   }
 
-  #enqueue(input: Input): void {
+  #enqueue(input: Item): void {
     this.#input.push(input);
     if (input.kind === 'chunk') {
       this.#inputSamples += input.audio.length;
@@ -243,7 +240,7 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
         this.#audioSource.clearQueue();
         continue;
       }
-      const deadline = this.#sync.audioCaptured({ ...next, kind: 'frame' }, this.#audioSource.queuedDuration);
+      const deadline = this.#sync.audioCaptured(next, this.#audioSource.queuedDuration);
       if (deadline < this.#videoSleepUntil) this.#wakeVideo?.();
     }
   }
@@ -284,9 +281,9 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
       }
     }
     if (starting.size > 0) this.#rendererFailed = false; // a new utterance gives the renderer another try
-    if (tick.show?.kind === 'frame') {
+    if (tick.show?.kind === 'chunk') {
       const next = this.#sync.peek();
-      await this.#draw(tick.show.audio, next?.kind === 'frame' ? next.audio : undefined);
+      await this.#draw(tick.show.audio, next?.kind === 'chunk' ? next.audio : undefined);
     } else if (tick.idle) await this.#draw(undefined);
     for (const segment of starting) {
       segment.started = true;

@@ -35,6 +35,7 @@ export class AvRecorder {
   video: VideoSample[] = [];
   #streams: (AudioStream | VideoStream)[] = [];
   #onVideo: ((s: VideoSample) => void)[] = [];
+  #onAudio: ((s: AudioSample) => void)[] = [];
 
   constructor(room: Room, from: RemoteParticipant) {
     const attach = (track: RemoteTrack, owner: RemoteParticipant) => {
@@ -57,7 +58,9 @@ export class AvRecorder {
     for await (const frame of stream) {
       let sum = 0;
       for (const s of frame.data) sum += s * s;
-      this.audio.push({ at: epochNow(), rms: Math.sqrt(sum / frame.data.length) });
+      const sample = { at: epochNow(), rms: Math.sqrt(sum / frame.data.length) };
+      this.audio.push(sample);
+      for (const waiter of this.#onAudio) waiter(sample);
     }
   }
 
@@ -89,6 +92,22 @@ export class AvRecorder {
         resolve();
       };
       this.#onVideo.push(waiter);
+    });
+  }
+
+  /** Resolves with the first audio sample (already received or to come) that passes `match`. */
+  waitForAudio(match: (s: AudioSample) => boolean, timeoutMs = 20_000): Promise<AudioSample> {
+    const seen = this.audio.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no matching audio arrived')), timeoutMs);
+      const waiter = (s: AudioSample) => {
+        if (!match(s)) return;
+        clearTimeout(timer);
+        this.#onAudio = this.#onAudio.filter((w) => w !== waiter);
+        resolve(s);
+      };
+      this.#onAudio.push(waiter);
     });
   }
 

@@ -1,6 +1,9 @@
 // Runs the real worker (`src/agent.ts start`) as its own process group against the test server.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '../../scripts/lib/livekit_server.ts';
 import type { LiveKitConfig } from '../../src/config.ts';
 
@@ -12,6 +15,8 @@ export interface RunningWorker {
   healthUrl: string;
   process: ChildProcess;
   logs(): string;
+  /** Where the worker's log is written when it stops. */
+  logFile: string;
   /** Resolves when a log line matching `pattern` appears (or has appeared). */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Log lines so far that match `pattern` (e.g. one room's events: lines carry `"room":"<name>"`). */
@@ -81,7 +86,10 @@ export async function startWorker(livekit: LiveKitConfig, env: Record<string, st
     logs: () => output,
     lines: (pattern) => output.split('\n').filter((l) => pattern.test(l)),
     waitForLog,
+    logFile: join(tmpdir(), `livekit-avatar-agent-${agentName}.log`),
     stop: async () => {
+      // Kept after the run: the first thing to read when a test fails.
+      await writeFile(worker.logFile, output).catch(() => {});
       if (child.exitCode !== null || child.signalCode !== null) return;
       process.kill(-(child.pid as number), 'SIGTERM');
       const timer = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), STOP_GRACE_MS);

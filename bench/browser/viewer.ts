@@ -1,0 +1,112 @@
+// A real viewer: Debian's Chromium, driven by playwright-core, joined to the room through the probe page
+// (livekit-client bundled with esbuild and served on loopback).
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { AudioSample, VideoSample } from '../../test/helpers/av_recorder.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export interface Viewer {
+  join(url: string, token: string): Promise<void>;
+  chat(text: string): Promise<void>;
+  /** Samples since the last read, on the browser's clock mapped to epoch ms. */
+  read(): Promise<{ audio: AudioSample[]; video: VideoSample[] }>;
+  close(): Promise<void>;
+}
+
+/** Debian's Chromium, installed on first use (never a browser download of a test tool's own). */
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  console.log('» chromium: installing the Debian package (apt-get install chromium)');
+  const apt = (args: string[]) =>
+    spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (
+    apt(['update', '-qq']).status !== 0 ||
+    apt(['install', '-y', '-qq', 'chromium']).status !== 0 ||
+    !existsSync(CHROMIUM)
+  ) {
+    throw new Error(`chromium is needed at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+}
+
+export async function openViewer(): Promise<Viewer> {
+  ensureChromium();
+  const bundle = await build({
+    entryPoints: [join(import.meta.dirname, 'probe.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'chrome120',
+  });
+  const script = bundle.outputFiles[0]?.text ?? '';
+  const server = createServer((req, res) => {
+    if (req.url === '/probe.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      return res.end(script);
+    }
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><meta charset="utf-8"><title>avatar probe</title><script src="/probe.js"></script>');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+
+  const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
+  const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+  });
+  const page: Page = browser.pages()[0] ?? (await browser.newPage());
+  page.on('pageerror', (err) => console.error(`probe page: ${err.message}`));
+  await page.goto(`http://127.0.0.1:${port}/`);
+
+  return {
+    join: (url, token) =>
+      page.evaluate(
+        ([u, t]) =>
+          (window as never as { joinProbe: (u: string, t: string) => Promise<void> }).joinProbe(
+            u as string,
+            t as string,
+          ),
+        [url, token],
+      ),
+    chat: (text) =>
+      page.evaluate((t) => (window as never as { sendChat: (t: string) => Promise<void> }).sendChat(t), text),
+    read: async () => {
+      const raw = await page.evaluate(() =>
+        (
+          window as never as {
+            readProbe: () => { audio: { at: number; value: number }[]; video: { at: number; value: number }[] };
+          }
+        ).readProbe(),
+      );
+      return {
+        audio: raw.audio.map((s) => ({ at: s.at, rms: s.value })),
+        video: raw.video.map((s) => ({ at: s.at, openness: s.value, width: 0, height: 0 })),
+      };
+    },
+    close: async () => {
+      await browser.close();
+      server.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// `npm run bench -- <suite>`: runs bench/<suite>.ts against a real local livekit-server and writes
+// bench/results/<suite>.json.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { dispose } from '@livekit/rtc-node';
+import { type Metrics, printTable, writeReport } from '../bench/report.ts';
+import type { LiveKitConfig } from '../src/config.ts';
+import { ensureServerBinary, freePorts, startServer } from './lib/livekit_server.ts';
+import { fail, step } from './lib/progress.ts';
+
+const suite = process.argv[2];
+const file = join(import.meta.dirname, '..', 'bench', `${suite}.ts`);
+if (!suite || !existsSync(file)) fail(`usage: npm run bench -- <suite>  (no bench/${suite ?? ''}.ts)`);
+
+const binary = await ensureServerBinary((line) => step('livekit-server', line));
+const keys = { apiKey: 'benchkey', apiSecret: `bench-secret-${crypto.randomUUID()}` };
+const server = await startServer({ binary, ...keys, ports: await freePorts() });
+step('livekit-server', `ready at ${server.url}`);
+try {
+  const { run } = (await import(file)) as { run: (livekit: LiveKitConfig) => Promise<Metrics> };
+  const metrics = await run({ url: server.url, ...keys });
+  printTable(suite as string, metrics);
+  step('results', await writeReport(suite as string, metrics));
+} finally {
+  await server.stop();
+  await dispose();
+}
