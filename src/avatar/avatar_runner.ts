@@ -68,6 +68,8 @@ type Item =
 
 export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
   readonly samplesPerFrame: number;
+  /** Input samples beyond which `pushAudio` makes the producer wait. */
+  readonly #inputLimit: number;
   readonly metrics: MetricsCollector;
   #audioSource: AudioSource;
   #videoSource: VideoSource;
@@ -98,6 +100,7 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
   ) {
     super();
     this.samplesPerFrame = samplesPerFrame(options);
+    this.#inputLimit = (INPUT_AHEAD_MS * options.sampleRate) / 1000;
     this.#clock = clock;
     this.#audioSource = new AudioSource(options.sampleRate, 1, AUDIO_QUEUE_MS);
     this.#videoSource = new VideoSource(options.width, options.height);
@@ -133,8 +136,7 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
     const segment = this.#openSegment();
     for (const audio of this.#chunker.push(frame))
       this.#enqueue({ kind: 'chunk', segment, audio, realSamples: audio.length });
-    const limit = (INPUT_AHEAD_MS * this.options.sampleRate) / 1000;
-    if (this.#inputSamples > limit) await new Promise<void>((resolve) => this.#pushWaiters.push(resolve));
+    if (this.#inputSamples > this.#inputLimit) await new Promise<void>((resolve) => this.#pushWaiters.push(resolve));
   }
 
   /** The current utterance is complete: it finishes once its last audio has played. */
@@ -217,7 +219,6 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
   }
 
   async #feederLoop(): Promise<void> {
-    const limit = (INPUT_AHEAD_MS * this.options.sampleRate) / 1000;
     while (!this.#closed) {
       const next = this.#input.shift();
       if (!next) {
@@ -231,7 +232,7 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
         continue;
       }
       this.#inputSamples -= next.audio.length;
-      if (this.#inputSamples <= limit) this.#releasePushWaiters();
+      if (this.#inputSamples <= this.#inputLimit) this.#releasePushWaiters();
       const generation = this.#generation;
       // One capture at a time: rtc-node fails concurrent captures on one source.
       await this.#audioSource.captureFrame(new AudioFrame(next.audio, this.options.sampleRate, 1, next.audio.length));

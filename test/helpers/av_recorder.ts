@@ -34,8 +34,8 @@ export class AvRecorder {
   audio: AudioSample[] = [];
   video: VideoSample[] = [];
   #streams: (AudioStream | VideoStream)[] = [];
-  #onVideo: ((s: VideoSample) => void)[] = [];
-  #onAudio: ((s: AudioSample) => void)[] = [];
+  readonly #onVideo: ((s: VideoSample) => void)[] = [];
+  readonly #onAudio: ((s: AudioSample) => void)[] = [];
 
   constructor(room: Room, from: RemoteParticipant) {
     const attach = (track: RemoteTrack, owner: RemoteParticipant) => {
@@ -60,7 +60,7 @@ export class AvRecorder {
       for (const s of frame.data) sum += s * s;
       const sample = { at: epochNow(), rms: Math.sqrt(sum / frame.data.length) };
       this.audio.push(sample);
-      for (const waiter of this.#onAudio) waiter(sample);
+      for (const waiter of [...this.#onAudio]) waiter(sample);
     }
   }
 
@@ -73,45 +73,60 @@ export class AvRecorder {
         height: frame.height,
       };
       this.video.push(sample);
-      for (const waiter of this.#onVideo) waiter(sample);
+      for (const waiter of [...this.#onVideo]) waiter(sample);
     }
   }
 
   /** Resolves once `count` video frames have arrived. */
-  waitForFrames(count: number, timeoutMs = 20_000): Promise<void> {
-    if (this.video.length >= count) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${this.video.length} of ${count} video frames arrived`)),
-        timeoutMs,
-      );
-      const waiter = () => {
-        if (this.video.length < count) return;
-        clearTimeout(timer);
-        this.#onVideo = this.#onVideo.filter((w) => w !== waiter);
-        resolve();
-      };
-      this.#onVideo.push(waiter);
-    });
+  async waitForFrames(count: number, timeoutMs = 20_000): Promise<void> {
+    if (this.video.length >= count) return;
+    await waitFor(
+      this.#onVideo,
+      () => this.video.length >= count,
+      timeoutMs,
+      () => `only ${this.video.length} of ${count} video frames arrived`,
+    );
   }
 
   /** Resolves with the first audio sample (already received or to come) that passes `match`. */
-  waitForAudio(match: (s: AudioSample) => boolean, timeoutMs = 20_000): Promise<AudioSample> {
+  async waitForAudio(match: (s: AudioSample) => boolean, timeoutMs = 20_000): Promise<AudioSample> {
     const seen = this.audio.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no matching audio arrived')), timeoutMs);
-      const waiter = (s: AudioSample) => {
-        if (!match(s)) return;
-        clearTimeout(timer);
-        this.#onAudio = this.#onAudio.filter((w) => w !== waiter);
-        resolve(s);
-      };
-      this.#onAudio.push(waiter);
-    });
+    if (seen) return seen;
+    return waitFor(
+      this.#onAudio,
+      (s) => (match(s) ? s : undefined),
+      timeoutMs,
+      () => 'no matching audio arrived',
+    );
   }
 
   async close(): Promise<void> {
     await Promise.all(this.#streams.map((s) => s.cancel().catch(() => {})));
   }
+}
+
+/** Registers a listener until `done` returns a value for a new sample (or times out). */
+function waitFor<S, R>(
+  listeners: ((s: S) => void)[],
+  done: (s: S) => R | undefined | false,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const listener = (s: S) => {
+      const result = done(s);
+      if (result === undefined || result === false) return;
+      finish();
+      resolve(result);
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      listeners.splice(listeners.indexOf(listener), 1);
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(describe()));
+    }, timeoutMs);
+    listeners.push(listener);
+  });
 }
