@@ -12,7 +12,8 @@ import {
   voice,
 } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { MouthBlockRenderer } from './avatar/renderers/mouth_block.ts';
+import { CharacterPackError, loadCharacterPack } from './avatar/character/pack.ts';
+import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
 import { loadConfig } from './config.ts';
 import { parseDispatchMetadata } from './dispatch_metadata.ts';
 import { createOpenAIModels, createTurnDetection, LocalAvatarSession } from './plugins/index.ts';
@@ -23,12 +24,15 @@ import { sessionLoad } from './worker_load.ts';
 
 interface ProcessData {
   vad?: VAD;
+  makeRenderer?: RendererFactory;
 }
 
 export default defineAgent<ProcessData>({
-  // Once per job process, before any job: the VAD model is shared by every room the process serves.
+  // Once per job process, before any job: loading the VAD and drawing the character take a moment.
   prewarm: async (proc: JobProcess<ProcessData>) => {
+    const { avatar } = loadConfig();
     proc.userData.vad = await silero.VAD.load();
+    if (avatar) proc.userData.makeRenderer = await prepareRenderer(avatar);
   },
 
   entry: async (ctx: JobContext<ProcessData>) => {
@@ -47,13 +51,10 @@ export default defineAgent<ProcessData>({
 
     reportTurnTimings(session, ctx.room, logger);
     if (config.avatar) {
+      const makeRenderer = ctx.proc.userData.makeRenderer ?? (await prepareRenderer(config.avatar));
       // The avatar's tracks go up as soon as the agent is in the room: video flows before the first word.
       await ctx.connect();
-      const { width, height } = config.avatar;
-      await new LocalAvatarSession(new MouthBlockRenderer(width, height), config.avatar, logger).start(
-        session,
-        ctx.room,
-      );
+      await new LocalAvatarSession(makeRenderer(), config.avatar, logger).start(session, ctx.room);
     }
     // A job outlives `entry`: end it when the conversation is over, or its process lingers.
     session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));
@@ -75,6 +76,14 @@ export default defineAgent<ProcessData>({
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = loadConfig();
+  if (config.avatar?.renderer === 'character') {
+    // A broken character pack stops the worker here, not in every room it joins.
+    await loadCharacterPack(config.avatar.character).catch((err: unknown) => {
+      if (!(err instanceof CharacterPackError)) throw err;
+      process.stderr.write(`config error: AVATAR_CHARACTER: ${err.message}\n`);
+      process.exit(2);
+    });
+  }
   cli.runApp(
     new ServerOptions({
       agent: fileURLToPath(import.meta.url),

@@ -1,7 +1,8 @@
 // The one place that reads the environment. Everything else receives a typed `Config`.
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
-import type { AvatarOptions } from './avatar/options.ts';
+import { DEFAULT_CHARACTER_DIR } from './avatar/character/manifest.ts';
+import type { AvatarOptions, RendererChoice } from './avatar/options.ts';
 
 export const DEFAULT_AGENT_NAME = 'avatar-agent';
 /** The dev key pair `npm start` gives the local server; never use it on a reachable server. */
@@ -75,7 +76,10 @@ const schema = livekitSchema.extend({
   AGENT_GREETING: z.string().max(1000).default(DEFAULT_GREETING),
   TURN_DETECTION: z.enum(['model', 'vad']).default('model'),
 
-  AVATAR: z.enum(['local', 'off']).default('local'),
+  /** `mouth-block` draws the mouth as a grey block: the measuring renderer of tests and benchmarks. */
+  AVATAR: z.enum(['character', 'mouth-block', 'off', 'local']).default('local'),
+  /** A character pack folder (see README); the built-in character when unset. */
+  AVATAR_CHARACTER: optional(z.string()),
   AVATAR_WIDTH: videoSize.default(512),
   AVATAR_HEIGHT: videoSize.default(512),
   AVATAR_FPS: z.coerce
@@ -121,7 +125,7 @@ export interface Config {
   greeting: string;
   turnDetection: Env['TURN_DETECTION'];
   /** Absent when AVATAR=off: the agent publishes its voice only. */
-  avatar: AvatarOptions | undefined;
+  avatar: (AvatarOptions & RendererChoice) | undefined;
   worker: {
     port: number;
     idleProcesses: number | undefined;
@@ -188,6 +192,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
             fps: e.AVATAR_FPS,
             sampleRate: AVATAR_SAMPLE_RATE,
             maxBitrate: e.AVATAR_MAX_BITRATE,
+            renderer: e.AVATAR === 'character' ? 'character' : 'mouth-block',
+            character: e.AVATAR_CHARACTER ?? DEFAULT_CHARACTER_DIR,
           },
     worker: {
       port: e.WORKER_PORT,

@@ -30,3 +30,12 @@ export function samplesPerFrame(opts: Pick<AvatarOptions, 'sampleRate' | 'fps'>)
 }
 
 export const frameMs = (opts: Pick<AvatarOptions, 'fps'>): number => 1000 / opts.fps;
+
+/** What draws the avatar: the built-in 2D character (from a pack) or the measuring mouth block. */
+export type RendererKind = 'character' | 'mouth-block';
+
+export interface RendererChoice {
+  renderer: RendererKind;
+  /** The character pack's folder (renderer `character`). */
+  character: string;
+}
