@@ -1,5 +1,5 @@
-// `npm run bench -- <suite>`: runs bench/<suite>.ts against a real local livekit-server and writes
-// bench/results/<suite>.json.
+// `npm run bench -- <suite>`: runs bench/<suite>.ts (against a real local livekit-server unless the
+// suite says it needs none) and writes bench/results/<suite>.json.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
@@ -12,16 +12,27 @@ const suite = process.argv[2];
 const file = join(import.meta.dirname, '..', 'bench', `${suite}.ts`);
 if (!suite || !existsSync(file)) fail(`usage: npm run bench -- <suite>  (no bench/${suite ?? ''}.ts)`);
 
-const binary = await ensureServerBinary((line) => step('livekit-server', line));
+interface Suite {
+  run: (livekit: LiveKitConfig) => Promise<Metrics>;
+  /** False for suites that measure code alone (no room). */
+  needsServer?: boolean;
+}
+
+const { run, needsServer = true } = (await import(file)) as Suite;
 const keys = { apiKey: 'benchkey', apiSecret: `bench-secret-${crypto.randomUUID()}` };
-const server = await startServer({ binary, ...keys, ports: await freePorts() });
-step('livekit-server', `ready at ${server.url}`);
+const server = needsServer
+  ? await startServer({
+      binary: await ensureServerBinary((line) => step('livekit-server', line)),
+      ...keys,
+      ports: await freePorts(),
+    })
+  : undefined;
+if (server) step('livekit-server', `ready at ${server.url}`);
 try {
-  const { run } = (await import(file)) as { run: (livekit: LiveKitConfig) => Promise<Metrics> };
-  const metrics = await run({ url: server.url, ...keys });
+  const metrics = await run({ url: server?.url ?? '', ...keys });
   printTable(suite as string, metrics);
   step('results', await writeReport(suite as string, metrics));
 } finally {
-  await server.stop();
+  await server?.stop();
   await dispose();
 }

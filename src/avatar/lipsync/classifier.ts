@@ -5,9 +5,9 @@ import type { FrameFeatures } from './features.ts';
 import type { Viseme } from './visemes.ts';
 
 /** Below this level nothing is speech, however quiet the voice. */
-const SILENCE_FLOOR_DB = -55;
+const SILENCE_FLOOR_DB = -50;
 /** Speech sits within this range of the voice's recent peak; anything quieter is a pause. */
-const SILENCE_BELOW_PEAK_DB = 42;
+const SILENCE_BELOW_PEAK_DB = 38;
 /** A jump this large into the next frame is a release after a closure: the lips were shut. */
 const RELEASE_RISE_DB = 15;
 const RELEASE_WITHIN_PEAK_DB = 30;
@@ -40,15 +40,19 @@ export interface Context {
   peakDb: number;
   /** The following frame, when it is already known. */
   next?: FrameFeatures;
+  /** Whether the frame before was silent. */
+  afterSilence: boolean;
 }
 
 export function isSilent(f: FrameFeatures, peakDb: number): boolean {
   return f.levelDb < Math.max(SILENCE_FLOOR_DB, peakDb - SILENCE_BELOW_PEAK_DB);
 }
 
-export function classify(f: FrameFeatures, { peakDb, next }: Context): Viseme {
+export function classify(f: FrameFeatures, { peakDb, next, afterSilence }: Context): Viseme {
   const belowPeak = peakDb - f.levelDb;
-  if (isSilent(f, peakDb)) {
+  // One frame of sound between silences is a click or a breath, not a syllable.
+  const isolated = afterSilence && next !== undefined && isSilent(next, peakDb);
+  if (isSilent(f, peakDb) || isolated) {
     const release =
       next && next.levelDb - f.levelDb > RELEASE_RISE_DB && peakDb - next.levelDb < RELEASE_WITHIN_PEAK_DB;
     return release ? 'A' : 'X';

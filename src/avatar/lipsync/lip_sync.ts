@@ -1,12 +1,12 @@
 // Audio to mouth shapes in real time: one shape per video frame, from that frame's samples plus the
 // next frame's (look-ahead the runner has anyway, since it buffers speech ahead of playout).
-import { classify } from './classifier.ts';
+import { classify, isSilent } from './classifier.ts';
 import { FeatureExtractor, type FrameFeatures } from './features.ts';
 import { VisemeSmoother } from './smoother.ts';
 import type { Viseme } from './visemes.ts';
 
 /** Where the voice's peak level starts, and how fast it forgets a loud moment (dB per frame). */
-const INITIAL_PEAK_DB = -30;
+const INITIAL_PEAK_DB = -20;
 const PEAK_DECAY_DB = 0.05;
 const PEAK_FLOOR_DB = -60;
 
@@ -14,6 +14,7 @@ export class LipSync {
   readonly #features: FeatureExtractor;
   readonly #smoother = new VisemeSmoother();
   #peakDb = INITIAL_PEAK_DB;
+  #lastSilent = true;
   /** The look-ahead frame's features from the previous call: it is this call's frame. */
   #ahead: { samples: Int16Array; features: FrameFeatures } | undefined;
 
@@ -25,17 +26,21 @@ export class LipSync {
   next(audio: Int16Array | undefined, next?: Int16Array): Viseme {
     if (!audio) {
       this.#ahead = undefined;
+      this.#lastSilent = true;
       return this.#smoother.next('X');
     }
     const features = this.#ahead?.samples === audio ? this.#ahead.features : this.#features.extract(audio);
     const nextFeatures = next ? this.#features.extract(next) : undefined;
     this.#ahead = next && nextFeatures ? { samples: next, features: nextFeatures } : undefined;
     this.#peakDb = Math.max(features.levelDb, this.#peakDb - PEAK_DECAY_DB, PEAK_FLOOR_DB);
-    return this.#smoother.next(classify(features, { peakDb: this.#peakDb, next: nextFeatures }));
+    const afterSilence = this.#lastSilent;
+    this.#lastSilent = isSilent(features, this.#peakDb);
+    return this.#smoother.next(classify(features, { peakDb: this.#peakDb, next: nextFeatures, afterSilence }));
   }
 
   reset(): void {
     this.#smoother.reset();
     this.#ahead = undefined;
+    this.#lastSilent = true;
   }
 }
