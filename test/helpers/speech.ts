@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WASI } from 'node:wasi';
+import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
 
 const require = createRequire(import.meta.url);
 const WAV_HEADER_BYTES = 44;
@@ -71,4 +72,21 @@ export async function synthesizeWithPhones(text: string, voice: string): Promise
       return { phone: phone as string, end: Number(end) };
     });
   return { ...decodeWav(wav), phones };
+}
+
+/** `speech` at `rate` (rtc-node's resampler, as the agent would do it). */
+export function resample(speech: Speech, rate: number): Int16Array {
+  if (speech.sampleRate === rate) return speech.pcm;
+  const resampler = new AudioResampler(speech.sampleRate, rate, 1);
+  const frames = [
+    ...resampler.push(new AudioFrame(speech.pcm, speech.sampleRate, 1, speech.pcm.length)),
+    ...resampler.flush(),
+  ];
+  const out = new Int16Array(frames.reduce((n, f) => n + f.data.length, 0));
+  let at = 0;
+  for (const f of frames) {
+    out.set(f.data, at);
+    at += f.data.length;
+  }
+  return out;
 }
