@@ -8,6 +8,8 @@ import type { Viseme } from './visemes.ts';
 const SILENCE_FLOOR_DB = -50;
 /** Speech sits within this range of the voice's recent peak; anything quieter is a pause. */
 const SILENCE_BELOW_PEAK_DB = 38;
+/** Sound after silence opens the mouth only if it, or the frame after it, comes this close to the peak. */
+const ONSET_WITHIN_PEAK_DB = 25;
 /** A jump this large into the next frame is a release after a closure: the lips were shut. */
 const RELEASE_RISE_DB = 15;
 const RELEASE_WITHIN_PEAK_DB = 30;
@@ -50,9 +52,10 @@ export function isSilent(f: FrameFeatures, peakDb: number): boolean {
 
 export function classify(f: FrameFeatures, { peakDb, next, afterSilence }: Context): Viseme {
   const belowPeak = peakDb - f.levelDb;
-  // One frame of sound between silences is a click or a breath, not a syllable.
-  const isolated = afterSilence && next !== undefined && isSilent(next, peakDb);
-  if (isSilent(f, peakDb) || isolated) {
+  // One frame of sound between silences, or faint noise after one, is a click or a breath.
+  const faint = (x: FrameFeatures | undefined) => !x || peakDb - x.levelDb > ONSET_WITHIN_PEAK_DB;
+  const noise = afterSilence && ((next !== undefined && isSilent(next, peakDb)) || (faint(f) && faint(next)));
+  if (isSilent(f, peakDb) || noise) {
     const release =
       next && next.levelDb - f.levelDb > RELEASE_RISE_DB && peakDb - next.levelDb < RELEASE_WITHIN_PEAK_DB;
     return release ? 'A' : 'X';

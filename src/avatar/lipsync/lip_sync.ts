@@ -1,6 +1,6 @@
 // Audio to mouth shapes in real time: one shape per video frame, from that frame's samples plus the
 // next frame's (look-ahead the runner has anyway, since it buffers speech ahead of playout).
-import { classify, isSilent } from './classifier.ts';
+import { classify } from './classifier.ts';
 import { FeatureExtractor, type FrameFeatures } from './features.ts';
 import { VisemeSmoother } from './smoother.ts';
 import type { Viseme } from './visemes.ts';
@@ -33,9 +33,9 @@ export class LipSync {
     const nextFeatures = next ? this.#features.extract(next) : undefined;
     this.#ahead = next && nextFeatures ? { samples: next, features: nextFeatures } : undefined;
     this.#peakDb = Math.max(features.levelDb, this.#peakDb - PEAK_DECAY_DB, PEAK_FLOOR_DB);
-    const afterSilence = this.#lastSilent;
-    this.#lastSilent = isSilent(features, this.#peakDb);
-    return this.#smoother.next(classify(features, { peakDb: this.#peakDb, next: nextFeatures, afterSilence }));
+    const target = classify(features, { peakDb: this.#peakDb, next: nextFeatures, afterSilence: this.#lastSilent });
+    this.#lastSilent = target === 'X';
+    return this.#smoother.next(target);
   }
 
   reset(): void {
