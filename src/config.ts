@@ -77,7 +77,7 @@ const schema = livekitSchema.extend({
   TURN_DETECTION: z.enum(['model', 'vad']).default('model'),
 
   /** `mouth-block` draws the mouth as a grey block: the measuring renderer of tests and benchmarks. */
-  AVATAR: z.enum(['character', 'mouth-block', 'off', 'local']).default('character'),
+  AVATAR: z.enum(['character', 'mouth-block', 'off']).default('character'),
   /** A character pack folder (see README); the built-in character when unset. */
   AVATAR_CHARACTER: optional(z.string()),
   AVATAR_WIDTH: videoSize.default(512),
@@ -192,7 +192,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
             fps: e.AVATAR_FPS,
             sampleRate: AVATAR_SAMPLE_RATE,
             maxBitrate: e.AVATAR_MAX_BITRATE,
-            renderer: e.AVATAR === 'local' ? 'mouth-block' : e.AVATAR,
+            renderer: e.AVATAR,
             character: e.AVATAR_CHARACTER ?? DEFAULT_CHARACTER_DIR,
           },
     worker: {

@@ -52,6 +52,21 @@ describe('AvSynchronizer', () => {
     expect(sync.tick().show).toBe('f1');
   });
 
+  test('a video lag holds every speech frame (and the segment end) that much after its audio plays', () => {
+    const lagMs = 10;
+    const clock = new FakeClock();
+    const sync = new AvSynchronizer<string>(FRAME_MS, clock, lagMs);
+    const start = clock.t;
+    expect(sync.audioCaptured('f0', FRAME_MS)).toBe(start + lagMs);
+    expect(sync.audioCaptured('f1', 2 * FRAME_MS)).toBeCloseTo(start + FRAME_MS + lagMs);
+    expect(sync.afterLast('end')).toBeCloseTo(start + 2 * FRAME_MS + lagMs);
+    // Not before its time, even with the slack for late timers.
+    clock.advance(lagMs - 2);
+    expect(sync.tick().show).toBeUndefined();
+    clock.advance(2);
+    expect(sync.tick().show).toBe('f0');
+  });
+
   test('steady speech: every frame shown in its own slot, in order, with no idle frames between', () => {
     const clock = new FakeClock();
     const sync = new AvSynchronizer<string>(FRAME_MS, clock);

@@ -16,8 +16,9 @@ const FRAME_MS = 1000 / FPS;
 /**
  * An rtc-node subscriber has no lip-sync stage: its audio waits in the jitter buffer while video is
  * handed over as soon as it is decoded, so it sees the mouth early by about this much (measured on
- * loopback against this pipeline: -40 to -50 ms once settled; the browser, which aligns the two, is
- * measured by the benchmark).
+ * loopback against this pipeline: -40 to -50 ms once settled; unchanged, -45 ms twice, after the
+ * runner began holding video 10 ms for the way WebRTC stamps audio, a shift below this subscriber's
+ * run-to-run spread; the browser, which aligns the two, is measured by the benchmark).
  */
 const RTC_NODE_RECEIVE_BIAS_MS = -45;
 /** How long after the first sound the subscriber's audio jitter buffer takes to settle. */

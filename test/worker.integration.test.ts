@@ -213,7 +213,8 @@ describe('worker on a real livekit-server', () => {
     await user.disconnect();
     await waitForLeave(observer, agent, 15_000);
     await worker.waitForLog(/last participant left; ending the job/);
-    await expect.poll(activeJobs, { timeout: 10_000 }).toBe(jobsBefore - 1);
+    // Jobs of earlier tests may still be winding down: the count falls by at least this room's job.
+    await expect.poll(activeJobs, { timeout: 10_000 }).toBeLessThanOrEqual(jobsBefore - 1);
   });
 });
 

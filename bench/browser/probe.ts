@@ -1,6 +1,16 @@
-// Runs in Chromium: joins the room like a viewer would and records, on the browser's own clocks, when
+// Runs in Chromium: joins the room like a viewer would and records, on the browser's own clock, when
 // each video frame is shown (mouth read from the measuring renderer's block) and when each slice of
-// audio is played (envelope from an AudioWorklet, mapped to performance time at the output).
+// audio is heard (envelope of the audio the viewer's <audio> element plays).
+//
+// Why not Web Audio: a second AudioContext tapping the track (MediaStreamAudioSourceNode + worklet)
+// is a different sink from the <audio> element that Chromium's lip sync aligns video to. The element
+// pulls the audio on its output clock and hands it through a FIFO to the context's own output clock;
+// in headless Chromium both are fake devices that slip against each other (getOutputTimestamp's
+// context-to-performance mapping moved by 110-280 ms within a minute), so that tap measured the audio
+// 50-120 ms late, and later as the run went on. Here the audio is taken where the element pulls it
+// (MediaStreamTrackProcessor sees each 10 ms chunk when the element's renderer takes it from the
+// jitter buffer) and dated by the output delay Chromium reports for that renderer (`media-playout`
+// stats), which is also the delay its lip sync accounts for.
 import { type RemoteTrack, Room, RoomEvent, Track } from 'livekit-client';
 
 interface Sample {
@@ -8,45 +18,118 @@ interface Sample {
   value: number;
 }
 
+/** How Chromium played the streams since the previous look: evidence for whether lip sync was at work. */
+export interface ProbeStats {
+  /** MediaStream ids of the audio and video tracks: Chromium lip-syncs only tracks of one stream. */
+  audioStream: string;
+  videoStream: string;
+  /** Output delay of the audio element's renderer (pull to sound), ms. */
+  audioPlayoutDelayMs: number;
+  /** Audio jitter buffer target delay, ms. */
+  audioTargetDelayMs: number;
+  /** Delay Chromium added to video beyond what its own jitter needs (its lip-sync stage), ms. */
+  videoSyncDelayMs: number;
+}
+
+/** Chromium's audio chunks from a remote track are dated on the performance clock; this far off, they are not. */
+const CLOCK_MISMATCH_MS = 1000;
+const PLAYOUT_POLL_MS = 1000;
+
 const audio: Sample[] = [];
 const video: Sample[] = [];
 let room: Room | undefined;
+let audioTrack: RemoteTrack | undefined;
+let videoTrack: RemoteTrack | undefined;
+/** Latest output delay of the audio renderer; Chromium reports ~30 ms for headless output. */
+let playoutDelayMs: number | undefined;
 
-const WORKLET = `
-class Envelope extends AudioWorkletProcessor {
-  process(inputs) {
-    const ch = inputs[0] && inputs[0][0];
-    if (ch) {
-      let sum = 0;
-      for (let i = 0; i < ch.length; i++) sum += ch[i] * ch[i];
-      this.port.postMessage({ t: currentTime, rms: Math.sqrt(sum / ch.length) * 32768 });
+// Chromium's breakout box for audio: not in TypeScript's DOM types.
+interface AudioChunk {
+  timestamp: number;
+  numberOfFrames: number;
+  copyTo(dest: Float32Array, options: { planeIndex: number; format: 'f32-planar' }): void;
+  close(): void;
+}
+declare const MediaStreamTrackProcessor: new (init: {
+  track: MediaStreamTrack;
+}) => { readable: ReadableStream<AudioChunk> };
+
+interface StatsTotals {
+  playoutDelay: number;
+  playoutSamples: number;
+}
+
+/** Chromium's cumulative counters at the last `probeStats` call. */
+interface Totals extends StatsTotals {
+  audioEmitted: number;
+  audioTarget: number;
+  videoEmitted: number;
+  videoSync: number;
+}
+let lastTotals: Totals = {
+  audioEmitted: 0,
+  audioTarget: 0,
+  playoutSamples: 0,
+  playoutDelay: 0,
+  videoEmitted: 0,
+  videoSync: 0,
+};
+
+async function statsOf(track: RemoteTrack | undefined): Promise<Map<string, Record<string, number>>> {
+  const byType = new Map<string, Record<string, number>>();
+  const stats = await track?.receiver?.getStats();
+  stats?.forEach((s: Record<string, number> & { type: string }) => {
+    if (s.type === 'inbound-rtp' || s.type === 'media-playout') byType.set(s.type, s);
+  });
+  return byType;
+}
+
+/** Keeps `playoutDelayMs` current: the renderer's output delay over the last poll interval. */
+async function pollPlayoutDelay(track: RemoteTrack): Promise<void> {
+  let last: StatsTotals | undefined;
+  while (room) {
+    const playout = (await statsOf(track)).get('media-playout');
+    if (playout) {
+      const now = { playoutDelay: playout.totalPlayoutDelay ?? 0, playoutSamples: playout.totalSamplesCount ?? 0 };
+      const samples = now.playoutSamples - (last?.playoutSamples ?? 0);
+      if (samples > 0) playoutDelayMs = ((now.playoutDelay - (last?.playoutDelay ?? 0)) / samples) * 1000;
+      last = now;
     }
-    return true;
+    await new Promise((resolve) => setTimeout(resolve, PLAYOUT_POLL_MS));
   }
 }
-registerProcessor('envelope', Envelope);`;
 
 async function recordAudio(track: RemoteTrack) {
-  // Chromium only feeds remote WebRTC audio to Web Audio once it is attached to a media element.
+  audioTrack = track;
+  // The viewer's sink: Chromium pulls remote WebRTC audio only for a media element, and lip-syncs the
+  // video to this element's playout. Muted because a headless run has nobody to hear it.
   const element = track.attach();
   element.muted = true;
   document.body.appendChild(element);
-  const ctx = new AudioContext({ latencyHint: 'interactive' });
-  await ctx.audioWorklet.addModule(URL.createObjectURL(new Blob([WORKLET], { type: 'text/javascript' })));
-  const source = ctx.createMediaStreamSource(new MediaStream([track.mediaStreamTrack as MediaStreamTrack]));
-  const node = new AudioWorkletNode(ctx, 'envelope');
-  node.port.onmessage = ({ data }) => {
-    const stamp = ctx.getOutputTimestamp();
-    const contextTime = stamp.contextTime ?? ctx.currentTime;
-    const performanceTime = stamp.performanceTime ?? performance.now();
-    // When this slice reaches the output: the output timestamp's mapping, shifted to the slice.
-    audio.push({ at: performance.timeOrigin + performanceTime + (data.t - contextTime) * 1000, value: data.rms });
-  };
-  source.connect(node).connect(ctx.destination);
-  await ctx.resume();
+  void pollPlayoutDelay(track);
+  const reader = new MediaStreamTrackProcessor({ track: track.mediaStreamTrack }).readable.getReader();
+  let buffer = new Float32Array(0);
+  for (;;) {
+    const { value: chunk, done } = await reader.read();
+    if (done) return;
+    if (buffer.length !== chunk.numberOfFrames) buffer = new Float32Array(chunk.numberOfFrames);
+    chunk.copyTo(buffer, { planeIndex: 0, format: 'f32-planar' });
+    const pulledAt = chunk.timestamp / 1000;
+    chunk.close();
+    if (Math.abs(performance.now() - pulledAt) > CLOCK_MISMATCH_MS)
+      throw new Error('audio chunk timestamps are not on the performance clock: the probe cannot date them');
+    if (playoutDelayMs === undefined) continue;
+    let sum = 0;
+    for (const s of buffer) sum += s * s;
+    audio.push({
+      at: performance.timeOrigin + pulledAt + playoutDelayMs,
+      value: Math.sqrt(sum / buffer.length) * 32768,
+    });
+  }
 }
 
 function recordVideo(track: RemoteTrack) {
+  videoTrack = track;
   const element = track.attach() as HTMLVideoElement;
   element.muted = true;
   element.playsInline = true;
@@ -87,5 +170,32 @@ Object.assign(window, {
   },
   readProbe() {
     return { audio: audio.splice(0), video: video.splice(0) };
+  },
+  /** Averages since the previous call (Chromium's counters are cumulative). */
+  async probeStats(): Promise<ProbeStats> {
+    const a = await statsOf(audioTrack);
+    const inbound = a.get('inbound-rtp') ?? {};
+    const playout = a.get('media-playout') ?? {};
+    const v = (await statsOf(videoTrack)).get('inbound-rtp') ?? {};
+    const now: Totals = {
+      audioEmitted: inbound.jitterBufferEmittedCount ?? 0,
+      audioTarget: inbound.jitterBufferTargetDelay ?? 0,
+      playoutSamples: playout.totalSamplesCount ?? 0,
+      playoutDelay: playout.totalPlayoutDelay ?? 0,
+      videoEmitted: v.jitterBufferEmittedCount ?? 0,
+      videoSync: (v.jitterBufferTargetDelay ?? 0) - (v.jitterBufferMinimumDelay ?? 0),
+    };
+    const last = lastTotals;
+    lastTotals = now;
+    /** Seconds of delay per emitted sample or frame → ms. */
+    const mean = (delay: keyof Totals, count: keyof Totals) =>
+      now[count] > last[count] ? ((now[delay] - last[delay]) / (now[count] - last[count])) * 1000 : Number.NaN;
+    return {
+      audioStream: audioTrack?.mediaStream?.id ?? '',
+      videoStream: videoTrack?.mediaStream?.id ?? '',
+      audioPlayoutDelayMs: mean('playoutDelay', 'playoutSamples'),
+      audioTargetDelayMs: mean('audioTarget', 'audioEmitted'),
+      videoSyncDelayMs: mean('videoSync', 'videoEmitted'),
+    };
   },
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { AudioSample, VideoSample } from '../../test/helpers/av_recorder.ts';
+import type { ProbeStats } from './probe.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = [
@@ -28,6 +29,8 @@ export interface Viewer {
   chat(text: string): Promise<void>;
   /** Samples since the last read, on the browser's clock mapped to epoch ms. */
   read(): Promise<{ audio: AudioSample[]; video: VideoSample[] }>;
+  /** How Chromium played the streams (lip-sync group and delays). */
+  stats(): Promise<ProbeStats>;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,7 @@ export async function openViewer(): Promise<Viewer> {
         video: raw.video.map((s) => ({ at: s.at, openness: s.value, width: 0, height: 0 })),
       };
     },
+    stats: () => page.evaluate(() => (window as never as { probeStats: () => Promise<ProbeStats> }).probeStats()),
     close: async () => {
       await browser.close();
       server.close();

@@ -22,8 +22,11 @@ export function joinToken(livekit: LiveKitConfig, opts: JoinOptions): Promise<st
     canPublishData: true,
     hidden: opts.hidden,
   });
-  if (opts.dispatch) {
-    at.roomConfig = new RoomConfiguration({ agents: [new RoomAgentDispatch(opts.dispatch)] });
-  }
+  // syncStreams: browsers lip-sync the avatar's audio and video only when the room asks for it (the
+  // local server turns it on for every room; LiveKit Cloud and other servers need it here).
+  at.roomConfig = new RoomConfiguration({
+    syncStreams: true,
+    ...(opts.dispatch && { agents: [new RoomAgentDispatch(opts.dispatch)] }),
+  });
   return at.toJwt();
 }

@@ -37,17 +37,22 @@ export class AvSynchronizer<T> {
    * so timer lateness does not accumulate into a lower frame rate). */
   #lastSlot: number | undefined;
 
+  /**
+   * @param videoLagMs How much later than its audio's playout a frame is shown: the difference between
+   *   when audio is stamped on the wire and when it leaves the queue (see the runner).
+   */
   constructor(
     readonly frameMs: number,
     readonly clock: Clock = systemClock,
+    readonly videoLagMs = 0,
   ) {}
 
   /**
    * The audio for `item` has just been captured and `queuedMs` of audio, it included, now waits in the
-   * AudioSource: its picture is due when that audio starts to play.
+   * AudioSource: its picture is due when that audio starts to play (plus the video lag).
    */
   audioCaptured(item: T, queuedMs: number): number {
-    const deadline = this.clock.now() + Math.max(0, queuedMs - this.frameMs);
+    const deadline = this.clock.now() + Math.max(0, queuedMs - this.frameMs) + this.videoLagMs;
     this.#pending.push({ deadline, item, visible: true });
     return deadline;
   }

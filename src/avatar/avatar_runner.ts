@@ -29,6 +29,18 @@ const INPUT_AHEAD_MS = 400;
 /** A renderer slower than this for one frame is treated as stalled. */
 const RENDER_STALL_MS = 1000;
 const METRICS_INTERVAL_MS = 5000;
+/** The native AudioSource hands audio to WebRTC in chunks of this length. */
+const AUDIO_PUMP_MS = 10;
+/** Opus packet length libwebrtc sends (20 ms ptime; Chromium counts ~50 packets/s from this agent). */
+const OPUS_PACKET_MS = 20;
+/**
+ * How much later than its playout the audio is stamped on the wire. libwebrtc gives voice frames no
+ * capture time, so its sender reports map an audio packet's first sample to the moment the packet is
+ * sent: once the packet is full, one pump chunk after that sample left the queue. Video is stamped
+ * when captured. Browsers lip-sync on those stamps, so a frame shown exactly with its audio reaches
+ * them this much ahead of the sound; the synchronizer shows frames this much later to match.
+ */
+const AUDIO_STAMP_LAG_MS = OPUS_PACKET_MS - AUDIO_PUMP_MS;
 
 export interface PlaybackFinished {
   segment: number;
@@ -105,7 +117,7 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
     this.#audioSource = new AudioSource(options.sampleRate, 1, AUDIO_QUEUE_MS);
     this.#videoSource = new VideoSource(options.width, options.height);
     this.#chunker = new FrameChunker(options.sampleRate, this.samplesPerFrame);
-    this.#sync = new AvSynchronizer(frameMs(options), clock);
+    this.#sync = new AvSynchronizer(frameMs(options), clock, AUDIO_STAMP_LAG_MS);
     this.metrics = new MetricsCollector(clock);
   }
 
