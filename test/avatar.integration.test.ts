@@ -21,6 +21,10 @@ const FRAME_MS = 1000 / FPS;
  * run-to-run spread; the browser, which aligns the two, is measured by the benchmark).
  */
 const RTC_NODE_RECEIVE_BIAS_MS = -45;
+/** Frames (5 s) a new subscription takes to reach its top simulcast layer and steady lip-sync delay. */
+const SUBSCRIPTION_SETTLE_FRAMES = 5 * FPS;
+/** Even while a subscription settles, no gap between frames this long (a frozen picture). */
+const NEVER_FROZEN_MS = 250;
 /** How long after the first sound the subscriber's audio jitter buffer takes to settle. */
 const SETTLE_MS = 4000;
 const SILENT_RMS = 300;
@@ -75,12 +79,15 @@ describe('avatar on a real livekit-server', () => {
     expect(tracks).toContainEqual([AUDIO_TRACK_NAME, TrackKind.KIND_AUDIO, TrackSource.SOURCE_MICROPHONE]);
     expect(tracks).toContainEqual([VIDEO_TRACK_NAME, TrackKind.KIND_VIDEO, TrackSource.SOURCE_CAMERA]);
 
-    // 30 s with no speech at all: idle frames keep coming at the frame rate.
+    // 30 s with no speech at all: idle frames keep coming at the frame rate. The first seconds of a
+    // subscription are left out of the rate: the SFU moves it up the simulcast layers and the
+    // subscriber's lip-sync delay ramps, each a one-off pause at the receiver, not at the sender.
     const start = rec.video.length;
-    await rec.waitForFrames(start + 30 * FPS, 40_000);
+    await rec.waitForFrames(start + 30 * FPS + SUBSCRIPTION_SETTLE_FRAMES, 50_000);
     const idle = rec.video.slice(start);
     const intervals = frameIntervals(idle);
-    expect(percentile(intervals, 99)).toBeLessThanOrEqual(50);
+    expect(Math.max(...intervals)).toBeLessThanOrEqual(NEVER_FROZEN_MS);
+    expect(percentile(intervals.slice(SUBSCRIPTION_SETTLE_FRAMES), 99)).toBeLessThanOrEqual(50);
     expect(Math.max(...idle.map((s) => s.openness))).toBeLessThan(MOUTH_AT_REST);
     await rec.close();
   }, 60_000);
