@@ -1,10 +1,11 @@
 // Mouth shapes from audio alone: every shape reachable, silence rests at once, smoothing, determinism.
-import { describe, expect, test } from 'vitest';
+import { dispose } from '@livekit/rtc-node';
+import { afterAll, describe, expect, test } from 'vitest';
 import { LipSync } from '../src/avatar/lipsync/lip_sync.ts';
 import { visemeForPhoneme } from '../src/avatar/lipsync/phonemes.ts';
 import { MIN_HOLD_FRAMES, VisemeSmoother } from '../src/avatar/lipsync/smoother.ts';
 import { VISEMES, type Viseme } from '../src/avatar/lipsync/visemes.ts';
-import { synthesize } from './helpers/speech.ts';
+import { resample, synthesize } from './helpers/speech.ts';
 import { concat, FRAME, frames, hiss, RATE, silence, vowel } from './helpers/synthetic_voice.ts';
 
 /** Shapes for `audio`, frame by frame, with the one-frame look-ahead the runner provides. */
@@ -36,6 +37,10 @@ const STIMULI: Record<Viseme, () => Int16Array> = {
   X: () => concat(speaking(), silence(3)),
 };
 
+afterAll(async () => {
+  await dispose();
+});
+
 describe('lip sync', () => {
   test.each(VISEMES)('shape %s is reachable from suitable audio', (shape) => {
     const audio = STIMULI[shape]();
@@ -63,9 +68,7 @@ describe('lip sync', () => {
 
   test('the same audio gives the same shapes, run after run', async () => {
     const speech = await synthesize('Bright lights flashed as the parade moved through town.', 'slt');
-    const resampled = new Int16Array(Math.floor((speech.pcm.length * RATE) / speech.sampleRate));
-    for (let i = 0; i < resampled.length; i++)
-      resampled[i] = speech.pcm[Math.floor((i * speech.sampleRate) / RATE)] ?? 0;
+    const resampled = resample(speech, RATE);
     const first = shapes(resampled);
     expect(shapes(resampled)).toEqual(first);
     // Real speech moves through many shapes, not one or two.

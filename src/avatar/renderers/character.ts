@@ -13,7 +13,7 @@ export class CharacterRenderer implements Renderer {
   readonly #frame: VideoFrame;
   readonly #lipSync: LipSync;
   readonly #idle: IdleMotion;
-  #pose: string | undefined;
+  #pose: number | undefined;
   #eyes: EyeState | undefined;
   #mouth: Viseme | undefined;
 
@@ -37,7 +37,7 @@ export class CharacterRenderer implements Renderer {
     const { breath, sway, eyes } = this.#idle.at(index);
     const pose = this.sprites.poses[breath]?.[sway];
     if (!pose) throw new RangeError(`no pose for breath ${breath}, sway ${sway}`);
-    const poseKey = `${breath}:${sway}`;
+    const poseKey = breath * this.sprites.swayLevels + sway;
     if (poseKey !== this.#pose) {
       // The moving part was drawn without a face: both face parts go back on.
       drawPatch(this.#frame, pose.body);
