@@ -5,7 +5,7 @@ import type { RemoteParticipant, Room } from '@livekit/rtc-node';
 import { joinToken } from '../scripts/lib/tokens.ts';
 import type { LiveKitConfig } from '../src/config.ts';
 import { FIXTURE_API_KEY, type OpenAIFixture, startOpenAIFixture } from '../test/fixtures/openai_fixture.ts';
-import { avOffset, type Offset, percentile, quietFrom } from '../test/helpers/av_analysis.ts';
+import { avOffset, frameIntervals, type Offset, percentile, quietFrom } from '../test/helpers/av_analysis.ts';
 import { type AudioSample, AvRecorder, epochNow, type VideoSample } from '../test/helpers/av_recorder.ts';
 import { joinRoom, sendChat, uniqueRoom, waitForAgent, waitForAttribute } from '../test/helpers/participant.ts';
 import { type RunningWorker, startWorker } from '../test/helpers/worker.ts';
@@ -309,7 +309,7 @@ export class Bench {
     for (let from = onset + SETTLE_MS; from + OFFSET_WINDOW_MS <= onset + MONOLOGUE_MS; from += OFFSET_WINDOW_MS) {
       windows.push({ at: from - onset, ...avOffset(rec.audio, rec.video, from, from + OFFSET_WINDOW_MS) });
     }
-    const intervals = rec.video.slice(1).map((s, i) => s.at - (rec.video[i]?.at ?? s.at));
+    const intervals = frameIntervals(rec.video);
     await this.leave(room, rec);
     const minutes = (MONOLOGUE_MS - RSS_FROM_MS) / 60_000;
     return {

@@ -54,18 +54,16 @@ declare const MediaStreamTrackProcessor: new (init: {
   track: MediaStreamTrack;
 }) => { readable: ReadableStream<AudioChunk> };
 
-interface StatsTotals {
-  playoutDelay: number;
-  playoutSamples: number;
-}
-
 /** Chromium's cumulative counters at the last `probeStats` call. */
-interface Totals extends StatsTotals {
+interface Totals {
   audioEmitted: number;
   audioTarget: number;
+  playoutDelay: number;
+  playoutSamples: number;
   videoEmitted: number;
   videoSync: number;
 }
+type Counters = Partial<Totals>;
 let lastTotals: Totals = {
   audioEmitted: 0,
   audioTarget: 0,
@@ -74,6 +72,12 @@ let lastTotals: Totals = {
   videoEmitted: 0,
   videoSync: 0,
 };
+
+/** Mean delay (s, cumulative in Chromium's counters) per sample or frame since `last`, in ms. */
+function meanSince<T extends Counters>(now: T, last: T, delay: keyof T, count: keyof T): number {
+  const n = (now[count] as number) - (last[count] as number);
+  return n > 0 ? (((now[delay] as number) - (last[delay] as number)) / n) * 1000 : Number.NaN;
+}
 
 async function statsOf(track: RemoteTrack | undefined): Promise<Map<string, Record<string, number>>> {
   const byType = new Map<string, Record<string, number>>();
@@ -86,13 +90,13 @@ async function statsOf(track: RemoteTrack | undefined): Promise<Map<string, Reco
 
 /** Keeps `playoutDelayMs` current: the renderer's output delay over the last poll interval. */
 async function pollPlayoutDelay(track: RemoteTrack): Promise<void> {
-  let last: StatsTotals | undefined;
+  let last = { playoutDelay: 0, playoutSamples: 0 };
   while (room) {
     const playout = (await statsOf(track)).get('media-playout');
     if (playout) {
       const now = { playoutDelay: playout.totalPlayoutDelay ?? 0, playoutSamples: playout.totalSamplesCount ?? 0 };
-      const samples = now.playoutSamples - (last?.playoutSamples ?? 0);
-      if (samples > 0) playoutDelayMs = ((now.playoutDelay - (last?.playoutDelay ?? 0)) / samples) * 1000;
+      const mean = meanSince(now, last, 'playoutDelay', 'playoutSamples');
+      if (!Number.isNaN(mean)) playoutDelayMs = mean;
       last = now;
     }
     await new Promise((resolve) => setTimeout(resolve, PLAYOUT_POLL_MS));
@@ -187,9 +191,7 @@ Object.assign(window, {
     };
     const last = lastTotals;
     lastTotals = now;
-    /** Seconds of delay per emitted sample or frame → ms. */
-    const mean = (delay: keyof Totals, count: keyof Totals) =>
-      now[count] > last[count] ? ((now[delay] - last[delay]) / (now[count] - last[count])) * 1000 : Number.NaN;
+    const mean = (delay: keyof Totals, count: keyof Totals) => meanSince(now, last, delay, count);
     return {
       audioStream: audioTrack?.mediaStream?.id ?? '',
       videoStream: videoTrack?.mediaStream?.id ?? '',

@@ -37,7 +37,12 @@ export class AvRecorder {
   readonly #onVideo: ((s: VideoSample) => void)[] = [];
   readonly #onAudio: ((s: AudioSample) => void)[] = [];
 
-  constructor(room: Room, from: RemoteParticipant) {
+  /** `readMouth` turns a received frame into mouth openness (0..1): the measuring renderer's by default. */
+  constructor(
+    room: Room,
+    from: RemoteParticipant,
+    readonly readMouth: (frame: VideoFrame) => number = readMouthOpenness,
+  ) {
     const attach = (track: RemoteTrack, owner: RemoteParticipant) => {
       if (owner.identity !== from.identity) return;
       if (track.kind === TrackKind.KIND_AUDIO) {
@@ -68,7 +73,7 @@ export class AvRecorder {
     for await (const { frame } of stream) {
       const sample = {
         at: epochNow(),
-        openness: readMouthOpenness(frame as VideoFrame),
+        openness: this.readMouth(frame as VideoFrame),
         width: frame.width,
         height: frame.height,
       };
