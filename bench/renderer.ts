@@ -15,6 +15,7 @@ import { isClosed, type Viseme } from '../src/avatar/lipsync/visemes.ts';
 import type { Renderer } from '../src/avatar/renderer.ts';
 import { CharacterRenderer } from '../src/avatar/renderers/character.ts';
 import { MouthBlockRenderer } from '../src/avatar/renderers/mouth_block.ts';
+import { OFFLINE_VOICES } from '../src/offline/flite.ts';
 import { type Phone, synthesizeWithPhones } from '../test/helpers/speech.ts';
 import type { Metrics } from './report.ts';
 
@@ -24,7 +25,7 @@ const RATE = 24_000;
 const FPS = 30;
 const SAMPLES_PER_FRAME = RATE / FPS;
 /** Flite's voices that carry the full band (kal is 8 kHz telephone quality). */
-const VOICES = ['kal16', 'awb', 'rms', 'slt'];
+const VOICES = OFFLINE_VOICES;
 /** Frames rendered per cost measurement, after a warm-up. */
 const TIMED_FRAMES = 3000;
 const WARMUP_FRAMES = 300;

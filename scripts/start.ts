@@ -2,7 +2,7 @@
 // with a link to talk to the agent. Ctrl-C stops everything this started.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, STAGES } from '../src/config.ts';
 import {
   DEFAULT_PORTS,
   ensureServerBinary,
@@ -10,6 +10,7 @@ import {
   ServerSetupError,
   startServer,
 } from './lib/livekit_server.ts';
+import { ensureOfflineModels, OfflineSetupError } from './lib/offline_models.ts';
 import { fail, step } from './lib/progress.ts';
 import { joinToken } from './lib/tokens.ts';
 
@@ -39,6 +40,17 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopAll(0));
+
+const onThisMachine = STAGES.filter((stage) => config.providers[stage] === 'offline');
+if (onThisMachine.length > 0) {
+  try {
+    await ensureOfflineModels(config, (line) => step('offline models', line));
+    step('offline models', `ready (${onThisMachine.join(', ')} on this machine)`);
+  } catch (err) {
+    if (err instanceof OfflineSetupError) fail(err.message);
+    throw err;
+  }
+}
 
 try {
   if (!localServer) {

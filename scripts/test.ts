@@ -1,12 +1,17 @@
 // `npm test`: set up what the suite needs, then lint, type-check and run every test.
 import { spawnSync } from 'node:child_process';
+import { parseConfig } from '../src/config.ts';
 import { ensureServerBinary, ServerSetupError } from './lib/livekit_server.ts';
+import { ensureOfflineModels, OfflineSetupError } from './lib/offline_models.ts';
 import { fail, step } from './lib/progress.ts';
 
 try {
   step('livekit-server', await ensureServerBinary((line) => step('livekit-server', line)));
+  // The voice-loop tests run every stage offline, with the default models.
+  await ensureOfflineModels(parseConfig({ MODEL_PROVIDER: 'offline' }), (line) => step('offline models', line));
+  step('offline models', 'ready');
 } catch (err) {
-  if (err instanceof ServerSetupError) fail(err.message);
+  if (err instanceof ServerSetupError || err instanceof OfflineSetupError) fail(err.message);
   throw err;
 }
 

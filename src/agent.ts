@@ -16,7 +16,16 @@ import { CharacterPackError, loadCharacterPack } from './avatar/character/pack.t
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
 import { loadConfig } from './config.ts';
 import { parseDispatchMetadata } from './dispatch_metadata.ts';
-import { createOpenAIModels, createTurnDetection, LocalAvatarSession } from './plugins/index.ts';
+import { checkModelFiles, ModelFileError } from './offline/model_check.ts';
+import {
+  createModels,
+  createTurnDetection,
+  describeModels,
+  LocalAvatarSession,
+  loadOfflineEngines,
+  type OfflineEngines,
+  STT_APOLOGY,
+} from './plugins/index.ts';
 import { endWhenHumansLeave } from './room_presence.ts';
 import { typedMessageHandler } from './text_input.ts';
 import { reportTurnTimings } from './turn_timings.ts';
@@ -25,14 +34,16 @@ import { sessionLoad } from './worker_load.ts';
 interface ProcessData {
   vad?: VAD;
   makeRenderer?: RendererFactory;
+  engines?: OfflineEngines;
 }
 
 export default defineAgent<ProcessData>({
-  // Once per job process, before any job: loading the VAD and drawing the character take a moment.
+  // Once per job process, before any job: loading the models and drawing the character take a moment.
   prewarm: async (proc: JobProcess<ProcessData>) => {
-    const { avatar } = loadConfig();
+    const config = loadConfig();
     proc.userData.vad = await silero.VAD.load();
-    if (avatar) proc.userData.makeRenderer = await prepareRenderer(avatar);
+    proc.userData.engines = await loadOfflineEngines(config);
+    if (config.avatar) proc.userData.makeRenderer = await prepareRenderer(config.avatar);
   },
 
   entry: async (ctx: JobContext<ProcessData>) => {
@@ -43,9 +54,11 @@ export default defineAgent<ProcessData>({
     const { choices, problems } = parseDispatchMetadata(ctx.job.metadata);
     for (const problem of problems) logger.warn(problem);
 
+    const engines = ctx.proc.userData.engines ?? (await loadOfflineEngines(config));
+    const onSttFailure = () => session.say(STT_APOLOGY);
     const session = new voice.AgentSession({
       vad: ctx.proc.userData.vad,
-      ...createOpenAIModels(config.openai, choices.voice),
+      ...(await createModels(config, engines, { voice: choices.voice, onSttFailure }, logger)),
       turnHandling: createTurnDetection(config.turnDetection),
     });
 
@@ -76,6 +89,13 @@ export default defineAgent<ProcessData>({
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = loadConfig();
+  // A missing model stops the worker here, with the fix, not in every room it joins.
+  await checkModelFiles(config).catch((err: unknown) => {
+    if (!(err instanceof ModelFileError)) throw err;
+    process.stderr.write(`config error: ${err.message}\n`);
+    process.exit(2);
+  });
+  process.stdout.write(`models: ${describeModels(config)}\n`);
   if (config.avatar?.renderer === 'character') {
     // A broken character pack stops the worker here, not in every room it joins.
     await loadCharacterPack(config.avatar.character).catch((err: unknown) => {

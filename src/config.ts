@@ -3,6 +3,8 @@ import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_CHARACTER_DIR } from './avatar/character/manifest.ts';
 import type { AvatarOptions, RendererChoice } from './avatar/options.ts';
+import { OFFLINE_VOICES, type OfflineVoice } from './offline/flite.ts';
+import { DEFAULT_LLM_MODEL_PATH, DEFAULT_STT_MODEL_PATH } from './offline/model_files.ts';
 
 export const DEFAULT_AGENT_NAME = 'avatar-agent';
 /** The dev key pair `npm start` gives the local server; never use it on a reachable server. */
@@ -13,6 +15,14 @@ const DEFAULT_INSTRUCTIONS = [
   'You are a friendly assistant with a face, talking with a person by voice.',
   'Answer in one to three short spoken sentences, in plain words:',
   'no lists, no markdown, no emoji. Ask back when something is unclear.',
+].join(' ');
+/** Small local models follow few, short rules; more instructions only confuse them. */
+const DEFAULT_OFFLINE_INSTRUCTIONS = [
+  'You are Juniper, a friendly avatar who talks with people by voice.',
+  'Everything you say is spoken aloud, so reply in one to three short, simple sentences.',
+  'Never use lists, markdown or emoji; describe steps in one flowing sentence.',
+  'For example, asked how to make tea, you would say: boil some water, pour it over a tea bag,',
+  'and let it steep for about three minutes.',
 ].join(' ');
 const DEFAULT_GREETING = 'Hi! I can see and hear you are here. What would you like to talk about?';
 
@@ -32,6 +42,16 @@ const httpUrl = z
   .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://');
 
 const modelName = z.string().regex(/^[\w.:/@-]{1,128}$/, 'must be a model name such as gpt-4.1-mini');
+
+const voiceName = z.string().regex(/^[\w-]{1,64}$/, 'must be a voice name such as alloy');
+
+/** Where a stage's model runs: OpenAI (or a compatible server) or this machine. */
+export const PROVIDERS = ['openai', 'offline'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+export const STAGES = ['stt', 'llm', 'tts'] as const;
+export type Stage = (typeof STAGES)[number];
+const DEFAULT_OPENAI_VOICE = 'alloy';
+const DEFAULT_OFFLINE_VOICE: OfflineVoice = 'slt';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -57,6 +77,11 @@ const schema = livekitSchema.extend({
     .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
     .default(DEFAULT_AGENT_NAME),
 
+  /** `auto`: OpenAI when OPENAI_API_KEY is set, else every stage on this machine. */
+  MODEL_PROVIDER: z.enum(['auto', ...PROVIDERS]).default('auto'),
+  STT_PROVIDER: optional(z.enum(PROVIDERS)),
+  LLM_PROVIDER: optional(z.enum(PROVIDERS)),
+  TTS_PROVIDER: optional(z.enum(PROVIDERS)),
   OPENAI_API_KEY: optional(z.string()),
   OPENAI_BASE_URL: optional(httpUrl),
   STT_MODEL: modelName.default('gpt-4o-mini-transcribe'),
@@ -66,12 +91,15 @@ const schema = livekitSchema.extend({
     .default('en'),
   LLM_MODEL: modelName.default('gpt-4.1-mini'),
   TTS_MODEL: modelName.default('gpt-4o-mini-tts'),
-  TTS_VOICE: z
-    .string()
-    .regex(/^[\w-]{1,64}$/, 'must be a voice name such as alloy')
-    .default('alloy'),
+  /** Default: alloy with OpenAI, slt offline. */
+  TTS_VOICE: optional(voiceName),
+  /** A speech model folder for the offline STT; the one the setup fetches when unset. */
+  STT_MODEL_PATH: optional(z.string()),
+  /** Any GGUF chat model for the offline LLM; the one the setup fetches when unset. */
+  LLM_MODEL_PATH: optional(z.string()),
 
-  AGENT_INSTRUCTIONS: z.string().min(1).max(8000).default(DEFAULT_INSTRUCTIONS),
+  /** Default: instructions suited to the LLM in use (shorter for a small offline model). */
+  AGENT_INSTRUCTIONS: optional(z.string().min(1).max(8000)),
   /** Empty disables the greeting: the agent then waits for the user to speak first. */
   AGENT_GREETING: z.string().max(1000).default(DEFAULT_GREETING),
   TURN_DETECTION: z.enum(['model', 'vad']).default('model'),
@@ -112,7 +140,10 @@ export interface LiveKitConfig {
 export interface Config {
   livekit: LiveKitConfig;
   agentName: string;
+  /** Which engine serves each stage. */
+  providers: Record<Stage, Provider>;
   openai: {
+    /** Empty when no stage uses OpenAI. */
     apiKey: string;
     baseURL: string | undefined;
     sttModel: string;
@@ -120,6 +151,11 @@ export interface Config {
     llmModel: string;
     ttsModel: string;
     ttsVoice: string;
+  };
+  offline: {
+    sttModelPath: string;
+    llmModelPath: string;
+    ttsVoice: OfflineVoice;
   };
   instructions: string;
   greeting: string;
@@ -161,26 +197,58 @@ export function parseLiveKitConfig(env: NodeJS.ProcessEnv): LiveKitConfig {
   return toLiveKit(validate(livekitSchema, env));
 }
 
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
-  const e = validate(schema, env);
-  if (!e.OPENAI_API_KEY) {
+function resolveProviders(e: Env): Record<Stage, Provider> {
+  const fallback: Provider = e.MODEL_PROVIDER === 'auto' ? (e.OPENAI_API_KEY ? 'openai' : 'offline') : e.MODEL_PROVIDER;
+  const providers = {
+    stt: e.STT_PROVIDER ?? fallback,
+    llm: e.LLM_PROVIDER ?? fallback,
+    tts: e.TTS_PROVIDER ?? fallback,
+  };
+  const needsKey = STAGES.find((stage) => providers[stage] === 'openai');
+  if (needsKey && !e.OPENAI_API_KEY) {
+    const variable = e[`${needsKey.toUpperCase() as Uppercase<Stage>}_PROVIDER`]
+      ? `${needsKey.toUpperCase()}_PROVIDER`
+      : 'MODEL_PROVIDER';
     throw new ConfigError(
-      'OPENAI_API_KEY is not set: set it in .env (see .env.example), or point OPENAI_BASE_URL at an OpenAI-compatible server and set any key it accepts',
+      `${variable}=openai needs OPENAI_API_KEY: set it in .env (see .env.example; any key an OpenAI-compatible OPENAI_BASE_URL accepts), or use offline`,
     );
   }
+  return providers;
+}
+
+function offlineVoice(e: Env): OfflineVoice {
+  const voice = e.TTS_VOICE ?? DEFAULT_OFFLINE_VOICE;
+  if (!(OFFLINE_VOICES as readonly string[]).includes(voice)) {
+    throw new ConfigError(
+      `TTS_VOICE must be one of ${OFFLINE_VOICES.join(', ')} for the offline voice (got "${voice}")`,
+    );
+  }
+  return voice as OfflineVoice;
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const e = validate(schema, env);
+  const providers = resolveProviders(e);
   return {
     livekit: toLiveKit(e),
     agentName: e.AGENT_NAME,
+    providers,
     openai: {
-      apiKey: e.OPENAI_API_KEY,
+      apiKey: e.OPENAI_API_KEY ?? '',
       baseURL: e.OPENAI_BASE_URL,
       sttModel: e.STT_MODEL,
       sttLanguage: e.STT_LANGUAGE,
       llmModel: e.LLM_MODEL,
       ttsModel: e.TTS_MODEL,
-      ttsVoice: e.TTS_VOICE,
+      ttsVoice: e.TTS_VOICE ?? DEFAULT_OPENAI_VOICE,
     },
-    instructions: e.AGENT_INSTRUCTIONS,
+    offline: {
+      sttModelPath: e.STT_MODEL_PATH ?? DEFAULT_STT_MODEL_PATH,
+      llmModelPath: e.LLM_MODEL_PATH ?? DEFAULT_LLM_MODEL_PATH,
+      ttsVoice: providers.tts === 'offline' ? offlineVoice(e) : DEFAULT_OFFLINE_VOICE,
+    },
+    instructions:
+      e.AGENT_INSTRUCTIONS ?? (providers.llm === 'offline' ? DEFAULT_OFFLINE_INSTRUCTIONS : DEFAULT_INSTRUCTIONS),
     greeting: e.AGENT_GREETING,
     turnDetection: e.TURN_DETECTION,
     avatar:

@@ -19,6 +19,7 @@ describe('config', () => {
     expect(config.livekit.url).toBe('ws://localhost:7880');
     expect(config.agentName).toBe(DEFAULT_AGENT_NAME);
     expect(config.openai).toMatchObject({ llmModel: 'gpt-4.1-mini', ttsVoice: 'alloy', baseURL: undefined });
+    expect(config.instructions).toMatch(/^You are a friendly assistant/);
     expect(config.turnDetection).toBe('model');
     expect(config.worker.maxSessions).toBe(4);
   });
@@ -27,8 +28,27 @@ describe('config', () => {
     expect(parseConfig({ ...valid, OPENAI_BASE_URL: '', WORKER_IDLE_PROCESSES: '' }).openai.baseURL).toBeUndefined();
   });
 
+  test('with no key every stage runs offline, with instructions for a small model', () => {
+    const config = parseConfig({});
+    expect(config.providers).toEqual({ stt: 'offline', llm: 'offline', tts: 'offline' });
+    expect(config.offline.ttsVoice).toBe('slt');
+    expect(config.instructions).toMatch(/short/);
+    expect(parseConfig(valid).providers).toEqual({ stt: 'openai', llm: 'openai', tts: 'openai' });
+  });
+
+  test('each stage can be chosen on its own', () => {
+    const config = parseConfig({ ...valid, STT_PROVIDER: 'offline', TTS_PROVIDER: 'offline', TTS_VOICE: 'awb' });
+    expect(config.providers).toEqual({ stt: 'offline', llm: 'openai', tts: 'offline' });
+    expect(config.offline.ttsVoice).toBe('awb');
+    expect(parseConfig({ ...valid, MODEL_PROVIDER: 'offline' }).providers.llm).toBe('offline');
+    expect(parseConfig({ LLM_MODEL_PATH: '/models/qwen.gguf' }).offline.llmModelPath).toBe('/models/qwen.gguf');
+  });
+
   test.each([
-    [{}, /^OPENAI_API_KEY is not set: set it in \.env/],
+    [{ MODEL_PROVIDER: 'openai' }, /^MODEL_PROVIDER=openai needs OPENAI_API_KEY/],
+    [{ LLM_PROVIDER: 'openai' }, /^LLM_PROVIDER=openai needs OPENAI_API_KEY/],
+    [{ MODEL_PROVIDER: 'cloud' }, /^MODEL_PROVIDER /],
+    [{ TTS_VOICE: 'alloy' }, /^TTS_VOICE must be one of slt, kal16, awb, rms for the offline voice \(got "alloy"\)$/],
     [
       { ...valid, LIVEKIT_URL: 'http://localhost:7880' },
       /^LIVEKIT_URL must start with ws:\/\/ or wss:\/\/ \(got "http:\/\/localhost:7880"\)$/,

@@ -4,9 +4,10 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { cacheDir } from '../../src/offline/model_files.ts';
 
 export const SERVER_VERSION = '1.13.5';
 const SERVER_MODULE = `github.com/livekit/livekit-server/cmd/server@v${SERVER_VERSION}`;
@@ -16,11 +17,6 @@ const READY_POLL_MS = 100;
 const LOG_TAIL_LINES = 15;
 
 const run = promisify(execFile);
-
-/** Per-user cache outside the repository: built binaries never land in git. */
-export function cacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'livekit-avatar-agent');
-}
 
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {

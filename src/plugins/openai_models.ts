@@ -2,12 +2,6 @@
 import * as openai from '@livekit/agents-plugin-openai';
 import type { Config } from '../config.ts';
 
-export interface VoiceModels {
-  stt: openai.STT;
-  llm: openai.LLM;
-  tts: InterruptibleTTS;
-}
-
 /**
  * OpenAI TTS whose requests, when an interruption cancels them, end quietly. Plugin 1.9 only treats a DOM
  * `AbortError` as a cancellation, but the OpenAI SDK throws `APIUserAbortError`, which agents then takes
@@ -31,14 +25,16 @@ export class InterruptibleTTS extends openai.TTS {
   }
 }
 
-export function createOpenAIModels(cfg: Config['openai'], voice = cfg.ttsVoice): VoiceModels {
-  const { apiKey, baseURL } = cfg;
-  return {
-    // Batch transcription of VAD-cut utterances: every OpenAI-compatible server (Groq, vLLM,
-    // whisper servers) speaks `/audio/transcriptions`, few speak the realtime WebSocket.
-    stt: new openai.STT({ apiKey, baseURL, model: cfg.sttModel, language: cfg.sttLanguage, useRealtime: false }),
-    llm: new openai.LLM({ apiKey, baseURL, model: cfg.llmModel }),
-    // Compatible servers offer voices beyond OpenAI's list, so the name is passed through as given.
-    tts: new InterruptibleTTS({ apiKey, baseURL, model: cfg.ttsModel, voice: voice as openai.TTSOptions['voice'] }),
-  };
-}
+type OpenAIConfig = Config['openai'];
+
+// Batch transcription of VAD-cut utterances: every OpenAI-compatible server (Groq, vLLM, whisper
+// servers) speaks `/audio/transcriptions`, few speak the realtime WebSocket.
+export const openaiSTT = ({ apiKey, baseURL, sttModel, sttLanguage }: OpenAIConfig) =>
+  new openai.STT({ apiKey, baseURL, model: sttModel, language: sttLanguage, useRealtime: false });
+
+export const openaiLLM = ({ apiKey, baseURL, llmModel }: OpenAIConfig) =>
+  new openai.LLM({ apiKey, baseURL, model: llmModel });
+
+// Compatible servers offer voices beyond OpenAI's list, so the name is passed through as given.
+export const openaiTTS = ({ apiKey, baseURL, ttsModel }: OpenAIConfig, voice: string) =>
+  new InterruptibleTTS({ apiKey, baseURL, model: ttsModel, voice: voice as openai.TTSOptions['voice'] });

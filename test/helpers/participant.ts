@@ -37,10 +37,11 @@ export function uniqueRoom(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    const describe = typeof what === 'string' ? () => what : what;
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${describe()}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -184,4 +185,107 @@ export async function speak(room: Room, pcm: Int16Array, sampleRate: number, tra
 
 export async function sendChat(room: Room, text: string): Promise<void> {
   await room.localParticipant?.sendText(text, { topic: 'lk.chat' });
+}
+
+/** A microphone that stays published: silence between utterances, as a real one sends. */
+export class Microphone {
+  readonly #source: AudioSource;
+  readonly #rate: number;
+  #queue: { pcm: Int16Array; done: () => void; started: () => void }[] = [];
+  #closed = false;
+  #pump: Promise<void> | undefined;
+
+  private constructor(source: AudioSource, rate: number) {
+    this.#source = source;
+    this.#rate = rate;
+  }
+
+  static async publish(room: Room, sampleRate: number): Promise<Microphone> {
+    const source = new AudioSource(sampleRate, 1, 100);
+    const track = LocalAudioTrack.createAudioTrack('mic', source);
+    await room.localParticipant?.publishTrack(
+      track,
+      new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+    );
+    const mic = new Microphone(source, sampleRate);
+    mic.#pump = mic.#run();
+    return mic;
+  }
+
+  /** Queues `pcm`; resolves `started` when its first frame goes out and `done` after its last. */
+  say(pcm: Int16Array): { started: Promise<void>; done: Promise<void> } {
+    let started!: () => void;
+    let done!: () => void;
+    const startedP = new Promise<void>((resolve) => (started = resolve));
+    const doneP = new Promise<void>((resolve) => (done = resolve));
+    this.#queue.push({ pcm, started, done });
+    return { started: startedP, done: doneP };
+  }
+
+  async #run(): Promise<void> {
+    const frameSamples = (this.#rate * PUBLISH_FRAME_MS) / 1000;
+    const silence = new Int16Array(frameSamples);
+    // captureFrame waits while the source's 100 ms queue is full, which paces this loop in real time.
+    while (!this.#closed) {
+      const next = this.#queue.shift();
+      if (!next) {
+        await this.#source.captureFrame(new AudioFrame(silence.slice(), this.#rate, 1, frameSamples));
+        continue;
+      }
+      next.started();
+      for (let i = 0; i < next.pcm.length && !this.#closed; i += frameSamples) {
+        const chunk = new Int16Array(frameSamples);
+        chunk.set(next.pcm.subarray(i, i + frameSamples));
+        await this.#source.captureFrame(new AudioFrame(chunk, this.#rate, 1, frameSamples));
+      }
+      next.done();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#pump;
+    await this.#source.close();
+  }
+}
+
+export interface Transcript {
+  /** Whose words: the participant the transcript is of. */
+  identity: string;
+  text: string;
+  final: boolean;
+}
+
+/** The transcripts agents publishes in the room (`lk.transcription`), user's and agent's. */
+export class Transcripts {
+  readonly all: Transcript[] = [];
+  #listeners = new Set<() => void>();
+
+  constructor(room: Room) {
+    room.registerTextStreamHandler('lk.transcription', async (reader, sender) => {
+      const text = await reader.readAll();
+      const final = reader.info.attributes?.['lk.transcription_final'] === 'true';
+      this.all.push({ identity: sender.identity, text, final });
+      for (const listener of this.#listeners) listener();
+    });
+  }
+
+  /** Resolves with the first final transcript of `identity` that satisfies `match`. */
+  waitFor(identity: string, match: (text: string) => boolean, timeoutMs = 30_000): Promise<Transcript> {
+    const find = () => this.all.find((t) => t.final && t.identity === identity && match(t.text));
+    const found = find();
+    if (found) return Promise.resolve(found);
+    let listener: (() => void) | undefined;
+    const seen = new Promise<Transcript>((resolve) => {
+      listener = () => {
+        const hit = find();
+        if (hit) resolve(hit);
+      };
+      this.#listeners.add(listener);
+    });
+    const said = () => this.all.map((t) => `${t.identity}${t.final ? '' : '~'}: ${t.text}`).join(' | ');
+    return withTimeout(seen, timeoutMs, () => `a transcript of ${identity} (so far: ${said() || 'none'})`).finally(
+      () => listener && this.#listeners.delete(listener),
+    );
+  }
 }

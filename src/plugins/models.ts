@@ -1,0 +1,87 @@
+// Which engine serves each stage: OpenAI's plugin (OpenAI or a compatible server) or an offline engine
+// on this machine, chosen stage by stage by the config.
+import type { llm, log, stt, tts } from '@livekit/agents';
+import type { Config } from '../config.ts';
+import { ChatModel } from '../offline/chat_model.ts';
+import { Flite, OFFLINE_VOICES, type OfflineVoice } from '../offline/flite.ts';
+import { loadRecognizer } from '../offline/recognizer.ts';
+import { OfflineLLM } from './offline_llm.ts';
+import { OfflineSTT, type SpeechRecognizer } from './offline_stt.ts';
+import { OfflineTTS } from './offline_tts.ts';
+import { openaiLLM, openaiSTT, openaiTTS } from './openai_models.ts';
+
+/** The offline engines a job process loads once, before its job: only those the config uses. */
+export interface OfflineEngines {
+  recognizer?: SpeechRecognizer;
+  chat?: ChatModel;
+  flite?: Flite;
+}
+
+export async function loadOfflineEngines({ providers, offline }: Config): Promise<OfflineEngines> {
+  const [recognizer, chat] = await Promise.all([
+    providers.stt === 'offline' ? loadRecognizer(offline.sttModelPath) : undefined,
+    providers.llm === 'offline' ? ChatModel.load(offline.llmModelPath) : undefined,
+  ]);
+  return { recognizer, chat, flite: providers.tts === 'offline' ? new Flite() : undefined };
+}
+
+export interface ModelChoices {
+  /** The room's voice from its dispatch metadata; the configured one when absent. */
+  voice?: string;
+  /** Runs when the offline STT fails on an utterance (the agent asks the user to repeat). */
+  onSttFailure?: () => void;
+}
+
+export interface SessionModels {
+  stt: stt.STT;
+  llm: llm.LLM;
+  tts: tts.TTS;
+}
+
+export async function createModels(
+  config: Config,
+  engines: OfflineEngines,
+  choices: ModelChoices,
+  logger: ReturnType<typeof log>,
+): Promise<SessionModels> {
+  const { providers, openai, offline } = config;
+  return {
+    stt:
+      providers.stt === 'openai'
+        ? openaiSTT(openai)
+        : new OfflineSTT(
+            engines.recognizer ?? (await loadRecognizer(offline.sttModelPath)),
+            openai.sttLanguage,
+            choices.onSttFailure,
+          ),
+    llm:
+      providers.llm === 'openai'
+        ? openaiLLM(openai)
+        : new OfflineLLM(engines.chat ?? (await ChatModel.load(offline.llmModelPath))),
+    tts:
+      providers.tts === 'openai'
+        ? openaiTTS(openai, choices.voice ?? openai.ttsVoice)
+        : new OfflineTTS(offlineVoice(offline.ttsVoice, choices.voice, logger), engines.flite ?? new Flite()),
+  };
+}
+
+function offlineVoice(configured: OfflineVoice, chosen: string | undefined, logger: ReturnType<typeof log>) {
+  if (chosen === undefined || (OFFLINE_VOICES as readonly string[]).includes(chosen)) {
+    return (chosen as OfflineVoice | undefined) ?? configured;
+  }
+  logger.warn(
+    `dispatch metadata field "voice" must be one of ${OFFLINE_VOICES.join(', ')} offline; using ${configured}`,
+  );
+  return configured;
+}
+
+/** One line for the worker's log: which engine serves each stage. */
+export function describeModels({ providers, openai, offline }: Config): string {
+  const stt = providers.stt === 'openai' ? `openai ${openai.sttModel}` : `offline ${offline.sttModelPath}`;
+  const llm = providers.llm === 'openai' ? `openai ${openai.llmModel}` : `offline ${offline.llmModelPath}`;
+  const tts =
+    providers.tts === 'openai'
+      ? `openai ${openai.ttsModel} (${openai.ttsVoice})`
+      : `offline flite (${offline.ttsVoice})`;
+  return `STT ${stt}; LLM ${llm}; TTS ${tts}`;
+}
