@@ -1,6 +1,5 @@
 // `npm run bench -- avatar`: the avatar against an audio-only agent, in one run on one server. Both
 // workers speak the same fixture voice; an rtc-node subscriber records what arrives.
-import { readdirSync, readFileSync } from 'node:fs';
 import type { RemoteParticipant, Room } from '@livekit/rtc-node';
 import { joinToken } from '../scripts/lib/tokens.ts';
 import type { LiveKitConfig } from '../src/config.ts';
@@ -11,6 +10,7 @@ import { joinRoom, sendChat, uniqueRoom, waitForAgent, waitForAttribute } from '
 import { type RunningWorker, startWorker } from '../test/helpers/worker.ts';
 import type { ProbeStats } from './browser/probe.ts';
 import { openViewer } from './browser/viewer.ts';
+import { groupPids, groupUsage, jobProcess, usage } from './processes.ts';
 import type { Metrics } from './report.ts';
 
 const FPS = 30;
@@ -40,65 +40,12 @@ const BROWSER_READ_MS = 5_000;
 /** EBU R37: audio at most this far early (+) or late (−); the worst window is the one closest to or past a limit. */
 const EBU_EARLY_MS = 40;
 const EBU_LATE_MS = 60;
-const CLOCK_TICKS = 100;
-const PAGE_KB = 4;
 
 const SENTENCE = 'The avatar keeps talking so the benchmark can listen. ';
 /** The fixture voices 55 ms per character. */
 const textFor = (ms: number) => SENTENCE.repeat(Math.ceil(ms / 55 / SENTENCE.length));
 const median = (xs: number[]) => percentile(xs, 50);
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/** Processes of a worker: its own process group (the worker, warm processes and job processes). */
-function groupPids(worker: RunningWorker): number[] {
-  const pgid = worker.process.pid as number;
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const fields = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-        return Number(fields[2]) === pgid ? [Number(d)] : [];
-      } catch {
-        return [];
-      }
-    });
-}
-
-interface Usage {
-  pid: number;
-  cpuSeconds: number;
-  rssMB: number;
-}
-
-function usage(pid: number): Usage | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return {
-      pid,
-      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
-      rssMB: (Number(fields[21]) * PAGE_KB) / 1024,
-    };
-  } catch {
-    return undefined; // the process ended between listing and reading
-  }
-}
-
-function groupUsage(worker: RunningWorker): { cpuSeconds: number; processes: Usage[] } {
-  const processes = groupPids(worker).flatMap((pid) => usage(pid) ?? []);
-  return { cpuSeconds: processes.reduce((sum, p) => sum + p.cpuSeconds, 0), processes };
-}
-
-/**
- * The job process of a room: the pid its own log lines carry (every line of a job names its room),
- * checked to be a member of the worker's process group other than the worker itself.
- */
-async function jobProcess(worker: RunningWorker, room: string): Promise<number> {
-  const line = await worker.waitForLog(new RegExp(`"room":"${room}"`));
-  const { pid } = JSON.parse(line) as { pid: number };
-  if (pid === worker.process.pid || !groupPids(worker).includes(pid))
-    throw new Error(`room ${room} logged from pid ${pid}, which is not one of the worker's job processes`);
-  return pid;
-}
 
 /** Least-squares slope of y over x. */
 function slope(points: { x: number; y: number }[]): number {

@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { type Metrics, printTable, writeReport } from '../bench/report.ts';
-import type { LiveKitConfig } from '../src/config.ts';
+import { type LiveKitConfig, parseConfig } from '../src/config.ts';
 import { ensureServerBinary, freePorts, startServer } from './lib/livekit_server.ts';
+import { ensureOfflineModels, OfflineSetupError } from './lib/offline_models.ts';
 import { fail, step } from './lib/progress.ts';
 
 const suite = process.argv[2];
@@ -19,6 +20,13 @@ interface Suite {
 }
 
 const { run, needsServer = true } = (await import(file)) as Suite;
+try {
+  // Suites may run the offline engines: set them up as `npm test` does.
+  await ensureOfflineModels(parseConfig({ MODEL_PROVIDER: 'offline' }), (line) => step('offline models', line));
+} catch (err) {
+  if (err instanceof OfflineSetupError) fail(err.message);
+  throw err;
+}
 const keys = { apiKey: 'benchkey', apiSecret: `bench-secret-${crypto.randomUUID()}` };
 const server = needsServer
   ? await startServer({

@@ -62,12 +62,14 @@ export default defineAgent<ProcessData>({
       turnHandling: createTurnDetection(config.turnDetection),
     });
 
-    reportTurnTimings(session, ctx.room, logger);
+    let avatar: LocalAvatarSession | undefined;
+    reportTurnTimings(session, ctx.room, logger, () => avatar?.runner?.snapshot().playbackLatencyMs);
     if (config.avatar) {
       const makeRenderer = ctx.proc.userData.makeRenderer ?? (await prepareRenderer(config.avatar));
       // The avatar's tracks go up as soon as the agent is in the room: video flows before the first word.
       await ctx.connect();
-      await new LocalAvatarSession(makeRenderer(), config.avatar, logger).start(session, ctx.room);
+      avatar = new LocalAvatarSession(makeRenderer(), config.avatar, logger);
+      await avatar.start(session, ctx.room);
     }
     // A job outlives `entry`: end it when the conversation is over, or its process lingers.
     session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));

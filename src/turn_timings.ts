@@ -13,23 +13,36 @@ export interface TurnTimings {
   sttMs?: number;
   llmFirstTokenMs?: number;
   ttsFirstAudioMs?: number;
+  /** From the reply's first audio reaching the avatar to its first lip-synced frame on air. */
+  avatarFirstFrameMs?: number;
   totalMs?: number;
 }
 
 const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : Math.round(seconds * 1000));
 
-export function turnTimings(user: llm.MetricsReport | undefined, agent: llm.MetricsReport): TurnTimings {
+export function turnTimings(
+  user: llm.MetricsReport | undefined,
+  agent: llm.MetricsReport,
+  avatarFirstFrameMs?: number,
+): TurnTimings {
   const timings: TurnTimings = {
     endOfSpeechMs: ms(user?.endOfTurnDelay),
     sttMs: ms(user?.transcriptionDelay),
     llmFirstTokenMs: ms(agent.llmNodeTtft),
     ttsFirstAudioMs: ms(agent.ttsNodeTtfb),
+    avatarFirstFrameMs: avatarFirstFrameMs === undefined ? undefined : Math.round(avatarFirstFrameMs),
     totalMs: ms(agent.e2eLatency),
   };
   return Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined));
 }
 
-export function reportTurnTimings(session: voice.AgentSession, room: Room, logger: ReturnType<typeof log>): void {
+/** `avatarLatency` gives the avatar's latency for the utterance it played last (none without an avatar). */
+export function reportTurnTimings(
+  session: voice.AgentSession,
+  room: Room,
+  logger: ReturnType<typeof log>,
+  avatarLatency: () => number | undefined = () => undefined,
+): void {
   let lastUser: llm.MetricsReport | undefined;
   session.on(voice.AgentSessionEventTypes.ConversationItemAdded, ({ item }) => {
     if (item.type !== 'message') return;
@@ -38,7 +51,7 @@ export function reportTurnTimings(session: voice.AgentSession, room: Room, logge
       return;
     }
     if (item.role !== 'assistant') return;
-    const timings = turnTimings(lastUser, item.metrics);
+    const timings = turnTimings(lastUser, item.metrics, avatarLatency());
     lastUser = undefined;
     logger.info({ turn: timings, interrupted: item.interrupted }, 'turn timings');
     room.localParticipant

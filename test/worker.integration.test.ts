@@ -175,6 +175,7 @@ describe('worker on a real livekit-server', () => {
       sttMs: expect.any(Number),
       llmFirstTokenMs: expect.any(Number),
       ttsFirstAudioMs: expect.any(Number),
+      avatarFirstFrameMs: expect.any(Number),
     });
     await listener.close();
   });

@@ -96,6 +96,19 @@ export class ChatModel {
     await generation;
   }
 
+  /** Tokens `text` takes in this model's vocabulary. */
+  countTokens(text: string): number {
+    return this.#model.tokenize(text).length;
+  }
+
+  /** Evaluates `prefix` (e.g. the system prompt) now, so the first reply starts from its cached state. */
+  async warmUp(prefix: ChatMessage[]): Promise<void> {
+    await this.#exclusive(async () => {
+      const chat = await this.#session();
+      await chat.generateResponse(toHistory(prefix), { maxTokens: 1 });
+    });
+  }
+
   async close(): Promise<void> {
     this.#reset();
     await this.#llama.dispose();

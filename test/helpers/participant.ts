@@ -200,15 +200,24 @@ export class Microphone {
     this.#rate = rate;
   }
 
-  static async publish(room: Room, sampleRate: number): Promise<Microphone> {
+  /** Publishes the track; resolves once someone (the agent) has subscribed to it, so it hears what is said. */
+  static async publish(room: Room, sampleRate: number, timeoutMs = 10_000): Promise<Microphone> {
     const source = new AudioSource(sampleRate, 1, 100);
     const track = LocalAudioTrack.createAudioTrack('mic', source);
+    let onSubscribed: (() => void) | undefined;
+    const subscribed = new Promise<void>((resolve) => {
+      onSubscribed = () => resolve();
+      room.on(RoomEvent.LocalTrackSubscribed, onSubscribed);
+    });
     await room.localParticipant?.publishTrack(
       track,
       new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
     );
     const mic = new Microphone(source, sampleRate);
     mic.#pump = mic.#run();
+    await withTimeout(subscribed, timeoutMs, 'a subscriber to the microphone').finally(
+      () => onSubscribed && room.off(RoomEvent.LocalTrackSubscribed, onSubscribed),
+    );
     return mic;
   }
 
@@ -253,6 +262,7 @@ export interface Transcript {
   /** Whose words: the participant the transcript is of. */
   identity: string;
   text: string;
+  /** Agents marks users' final transcripts; the agent's own arrive as one stream per segment, unmarked. */
   final: boolean;
 }
 
@@ -270,9 +280,9 @@ export class Transcripts {
     });
   }
 
-  /** Resolves with the first final transcript of `identity` that satisfies `match`. */
+  /** Resolves with the first complete transcript stream of `identity` whose text satisfies `match`. */
   waitFor(identity: string, match: (text: string) => boolean, timeoutMs = 30_000): Promise<Transcript> {
-    const find = () => this.all.find((t) => t.final && t.identity === identity && match(t.text));
+    const find = () => this.all.find((t) => t.identity === identity && match(t.text));
     const found = find();
     if (found) return Promise.resolve(found);
     let listener: (() => void) | undefined;

@@ -19,6 +19,8 @@ export interface RunningWorker {
   logFile: string;
   /** Resolves when a log line matching `pattern` appears (or has appeared). */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves when `count` log lines match `pattern`, with the last of them. */
+  waitForLines(pattern: RegExp, count: number, timeoutMs?: number): Promise<string>;
   /** Log lines so far that match `pattern` (e.g. one room's events: lines carry `"room":"<name>"`). */
   lines(pattern: RegExp): string[];
   stop(): Promise<void>;
@@ -53,10 +55,10 @@ export async function startWorker(livekit: LiveKitConfig, env: Record<string, st
   child.stderr?.on('data', onData);
   const exited = once(child, 'exit');
 
-  const waitForLog = (pattern: RegExp, timeoutMs = 30_000) =>
+  const waitForLines = (pattern: RegExp, count: number, timeoutMs = 30_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
-        const line = output.split('\n').find((l) => pattern.test(l));
+        const line = output.split('\n').filter((l) => pattern.test(l))[count - 1];
         if (line !== undefined) {
           finish();
           resolve(line);
@@ -67,7 +69,7 @@ export async function startWorker(livekit: LiveKitConfig, env: Record<string, st
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new Error(`worker did not log ${pattern} within ${timeoutMs} ms:\n${output.slice(-3000)}`));
+        reject(new Error(`worker did not log ${pattern} ×${count} within ${timeoutMs} ms:\n${output.slice(-3000)}`));
       }, timeoutMs);
       const finish = () => {
         clearTimeout(timer);
@@ -79,6 +81,8 @@ export async function startWorker(livekit: LiveKitConfig, env: Record<string, st
       check();
     });
 
+  const waitForLog = (pattern: RegExp, timeoutMs?: number) => waitForLines(pattern, 1, timeoutMs);
+
   const worker: RunningWorker = {
     agentName,
     healthUrl: `http://127.0.0.1:${port}`,
@@ -86,6 +90,7 @@ export async function startWorker(livekit: LiveKitConfig, env: Record<string, st
     logs: () => output,
     lines: (pattern) => output.split('\n').filter((l) => pattern.test(l)),
     waitForLog,
+    waitForLines,
     logFile: join(tmpdir(), `livekit-avatar-agent-${agentName}.log`),
     stop: async () => {
       // Kept after the run: the first thing to read when a test fails.
