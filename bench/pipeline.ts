@@ -245,10 +245,13 @@ export async function run(livekit: LiveKitConfig): Promise<Metrics> {
   initializeLogger({ pretty: false, level: 'fatal' });
   console.log('» STT alone (word error rate)');
   const stt = await measureStt();
+  console.log(`  ${JSON.stringify(stt)}`);
   console.log('» LLM alone');
   const llm = await measureLlm();
+  console.log(`  ${JSON.stringify(llm)}`);
   console.log('» TTS alone');
   const tts = await measureTts();
+  console.log(`  ${JSON.stringify(tts)}`);
   console.log(`» ${TURNS} spoken turns in a live room`);
   const turns = await measureTurns(livekit);
   const stage = (key: keyof TurnStages) => round(median(turns.stages.flatMap((t) => t[key] ?? [])));
