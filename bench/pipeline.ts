@@ -193,7 +193,6 @@ async function measureTurns(livekit: LiveKitConfig) {
     MODEL_PROVIDER: 'offline',
     OPENAI_API_KEY: '',
     AGENT_GREETING: '',
-    LOG_LEVEL: 'info',
   });
   try {
     await worker.waitForLines(PROCESS_READY, 1, 60_000);

@@ -58,7 +58,7 @@ export default defineAgent<ProcessData>({
     const onSttFailure = () => session.say(STT_APOLOGY);
     const session = new voice.AgentSession({
       vad: ctx.proc.userData.vad,
-      ...(await createModels(config, engines, { voice: choices.voice, onSttFailure }, logger)),
+      ...createModels(config, engines, { voice: choices.voice, onSttFailure }, logger),
       turnHandling: createTurnDetection(config.turnDetection),
     });
 

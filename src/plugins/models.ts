@@ -44,30 +44,28 @@ export interface SessionModels {
   tts: tts.TTS;
 }
 
-export async function createModels(
+/** One session's models; `engines` are what loadOfflineEngines gave for the same config. */
+export function createModels(
   config: Config,
   engines: OfflineEngines,
   choices: ModelChoices,
   logger: ReturnType<typeof log>,
-): Promise<SessionModels> {
+): SessionModels {
   const { providers, openai, offline } = config;
+  const loaded = <T>(engine: T | undefined, stage: string): T => {
+    if (!engine) throw new Error(`the offline ${stage} engine was not loaded for this config`);
+    return engine;
+  };
   return {
     stt:
       providers.stt === 'openai'
         ? openaiSTT(openai)
-        : new OfflineSTT(
-            engines.recognizer ?? (await loadRecognizer(offline.sttModelPath)),
-            openai.sttLanguage,
-            choices.onSttFailure,
-          ),
-    llm:
-      providers.llm === 'openai'
-        ? openaiLLM(openai)
-        : new OfflineLLM(engines.chat ?? (await ChatModel.load(offline.llmModelPath))),
+        : new OfflineSTT(loaded(engines.recognizer, 'STT'), openai.sttLanguage, choices.onSttFailure),
+    llm: providers.llm === 'openai' ? openaiLLM(openai) : new OfflineLLM(loaded(engines.chat, 'LLM')),
     tts:
       providers.tts === 'openai'
         ? openaiTTS(openai, choices.voice ?? openai.ttsVoice)
-        : new OfflineTTS(offlineVoice(offline.ttsVoice, choices.voice, logger), engines.flite ?? new Flite()),
+        : new OfflineTTS(offlineVoice(offline.ttsVoice, choices.voice, logger), loaded(engines.flite, 'TTS')),
   };
 }
 
