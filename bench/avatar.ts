@@ -10,7 +10,7 @@ import { joinRoom, sendChat, uniqueRoom, waitForAgent, waitForAttribute } from '
 import { type RunningWorker, startWorker } from '../test/helpers/worker.ts';
 import type { ProbeStats } from './browser/probe.ts';
 import { openViewer } from './browser/viewer.ts';
-import { groupPids, groupUsage, jobProcess, usage } from './processes.ts';
+import { groupUsage, jobProcess, usage } from './processes.ts';
 import type { Metrics } from './report.ts';
 
 const FPS = 30;

@@ -70,7 +70,11 @@ export function descendants(pid: number): number[] {
   }
   const out: number[] = [];
   const visit = (parent: number) => {
-    for (const [child, p] of parents) if (p === parent) out.push(child), visit(child);
+    for (const [child, p] of parents) {
+      if (p !== parent) continue;
+      out.push(child);
+      visit(child);
+    }
   };
   visit(pid);
   return out;
