@@ -12,7 +12,7 @@ import { loadRecognizer } from '../src/offline/recognizer.ts';
 import { OfflineSTT } from '../src/plugins/offline_stt.ts';
 import { OfflineTTS } from '../src/plugins/offline_tts.ts';
 import { percentile } from '../test/helpers/av_analysis.ts';
-import { AvRecorder, epochNow } from '../test/helpers/av_recorder.ts';
+import { AvRecorder } from '../test/helpers/av_recorder.ts';
 import { joinRoom, Microphone, uniqueRoom, waitForAgent } from '../test/helpers/participant.ts';
 import { synthesize } from '../test/helpers/speech.ts';
 import { startWorker } from '../test/helpers/worker.ts';
@@ -41,8 +41,6 @@ const SOUND_RMS = 300;
 /** Silence at the subscriber that marks the agent's answer as over. */
 const ANSWER_OVER_MS = 1200;
 const TURN_TIMEOUT_MS = 30_000;
-/** The microphone's AudioSource holds 100 ms: its last frame leaves that long after it is handed over. */
-const MIC_QUEUE_MS = 100;
 const TRAILING_SILENCE = 200;
 const PROCESS_READY = /job runner initialized/;
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -210,8 +208,7 @@ async function measureTurns(livekit: LiveKitConfig, turnDetection: 'vad' | 'mode
     for (let turn = 0; turn < TURNS; turn++) {
       const text = QUESTIONS[turn % QUESTIONS.length] as string;
       const speech = await synthesize(text, USER_VOICES[turn % USER_VOICES.length]);
-      await mic.say(trimmed(speech.pcm)).done;
-      const ended = epochNow() + MIC_QUEUE_MS;
+      const ended = await mic.say(trimmed(speech.pcm)).done;
       const answer = await rec
         .waitForAudio((s) => s.at > ended && s.rms > SOUND_RMS, TURN_TIMEOUT_MS)
         .catch(() => undefined);

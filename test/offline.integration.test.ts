@@ -75,8 +75,7 @@ describe('offline voice loop', { timeout: 180_000 }, () => {
   test('a spoken question is transcribed and answered by the avatar, audio and video', async () => {
     const { room, agent, rec, transcripts, mic } = await joinWithAgent('');
     const question = await synthesize('What is the capital of France?', USER_VOICE);
-    await mic.say(question.pcm).done;
-    const asked = epochNow();
+    const asked = await mic.say(question.pcm).done;
     const heard = await transcripts.waitFor(
       room.localParticipant?.identity as string,
       words('capital', 'france'),

@@ -5,7 +5,8 @@ import { AudioFrame, AudioResampler, AudioResamplerQuality } from '@livekit/rtc-
 export function resampleMono(pcm: Int16Array, from: number, to: number): Int16Array {
   if (from === to) return pcm.slice();
   const resampler = new AudioResampler(from, to, 1, AudioResamplerQuality.HIGH);
-  const frames = [...resampler.push(new AudioFrame(pcm, from, 1, pcm.length)), ...resampler.flush()];
+  const input = pcm.byteOffset === 0 ? pcm : pcm.slice();
+  const frames = [...resampler.push(new AudioFrame(input, from, 1, input.length)), ...resampler.flush()];
   resampler.close();
   const out = new Int16Array(frames.reduce((n, f) => n + f.samplesPerChannel, 0));
   let at = 0;

@@ -12,6 +12,15 @@ export interface SpeechRecognizer {
 export const RECOGNIZER_SAMPLE_RATE = 16_000;
 /** Said when the engine fails on an utterance; it restarts for the next one. */
 export const STT_APOLOGY = "Sorry, I didn't catch that. Could you say it again?";
+/**
+ * agents 1.9's VAD hands over each utterance with about 100 ms of audio from the utterance's own end
+ * pasted over the start of its 500 ms pre-roll (seen with both the Silero plugin and inference.VAD);
+ * Whisper then hears a stray syllable and writes a wrong first word ("Pan you set…" for "Can you set…").
+ * The pre-roll is silence or the first breath of speech, so dropping its first 150 ms loses nothing.
+ */
+export const PRE_ROLL_DROP_MS = 150;
+/** Only utterances with a pre-roll to spare: the VAD's 500 ms plus at least some speech. */
+const PRE_ROLL_MIN_UTTERANCE_MS = 600;
 /** A longer utterance keeps its last minute (the freshest words): recognition time stays bounded. */
 export const MAX_UTTERANCE_SECONDS = 60;
 
@@ -70,7 +79,9 @@ export function toRecognizerRate(buffer: AudioBuffer): Int16Array {
   for (const frame of frames) {
     for (let i = 0; i < frame.samplesPerChannel; i++) pcm[at++] = frame.data[i * frame.channels] as number;
   }
-  const mono16k = resampleMono(pcm, first.sampleRate, RECOGNIZER_SAMPLE_RATE);
+  const drop =
+    (total * 1000) / first.sampleRate >= PRE_ROLL_MIN_UTTERANCE_MS ? (first.sampleRate * PRE_ROLL_DROP_MS) / 1000 : 0;
+  const mono16k = resampleMono(pcm.slice(drop), first.sampleRate, RECOGNIZER_SAMPLE_RATE);
   const max = MAX_UTTERANCE_SECONDS * RECOGNIZER_SAMPLE_RATE;
   return mono16k.length > max ? mono16k.slice(mono16k.length - max) : mono16k;
 }

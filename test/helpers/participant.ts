@@ -191,7 +191,7 @@ export async function sendChat(room: Room, text: string): Promise<void> {
 export class Microphone {
   readonly #source: AudioSource;
   readonly #rate: number;
-  #queue: { pcm: Int16Array; done: () => void; started: () => void }[] = [];
+  #queue: { pcm: Int16Array; done: (endsAt: number) => void; started: () => void }[] = [];
   #closed = false;
   #pump: Promise<void> | undefined;
 
@@ -221,12 +221,15 @@ export class Microphone {
     return mic;
   }
 
-  /** Queues `pcm`; resolves `started` when its first frame goes out and `done` after its last. */
-  say(pcm: Int16Array): { started: Promise<void>; done: Promise<void> } {
+  /**
+   * Queues `pcm`; `started` resolves when its first frame goes out, `done` once its last frame is handed
+   * over, with the time (ms since the epoch) the source will have sent it.
+   */
+  say(pcm: Int16Array): { started: Promise<void>; done: Promise<number> } {
     let started!: () => void;
-    let done!: () => void;
+    let done!: (endsAt: number) => void;
     const startedP = new Promise<void>((resolve) => (started = resolve));
-    const doneP = new Promise<void>((resolve) => (done = resolve));
+    const doneP = new Promise<number>((resolve) => (done = resolve));
     this.#queue.push({ pcm, started, done });
     return { started: startedP, done: doneP };
   }
@@ -247,7 +250,7 @@ export class Microphone {
         chunk.set(next.pcm.subarray(i, i + frameSamples));
         await this.#source.captureFrame(new AudioFrame(chunk, this.#rate, 1, frameSamples));
       }
-      next.done();
+      next.done(performance.timeOrigin + performance.now() + this.#source.queuedDuration);
     }
   }
 
