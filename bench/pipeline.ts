@@ -42,6 +42,8 @@ const SOUND_RMS = 300;
 const ANSWER_OVER_MS = 1200;
 const TURN_TIMEOUT_MS = 30_000;
 const TRAILING_SILENCE = 200;
+/** agents' VAD (Silero) starts each utterance 500 ms before the speech. */
+const VAD_PRE_ROLL_MS = 500;
 const PROCESS_READY = /job runner initialized/;
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 const median = (xs: number[]) => percentile(xs, 50);
@@ -98,8 +100,11 @@ async function measureStt(): Promise<{ wer: number; realWer: number | null; ms: 
   const times: number[] = [];
   let audioSeconds = 0;
   for (const u of [...synthetic, ...real]) {
+    // As the VAD hands an utterance over: with its pre-roll of what came before the speech.
+    const pcm = new Int16Array((u.sampleRate * VAD_PRE_ROLL_MS) / 1000 + u.pcm.length);
+    pcm.set(u.pcm, pcm.length - u.pcm.length);
     const started = performance.now();
-    const event = await stt.recognize([new AudioFrame(u.pcm, u.sampleRate, 1, u.pcm.length)]);
+    const event = await stt.recognize([new AudioFrame(pcm, u.sampleRate, 1, pcm.length)]);
     times.push(performance.now() - started);
     audioSeconds += u.pcm.length / u.sampleRate;
     const ref = words(u.reference);
