@@ -43,6 +43,7 @@ export class OfflineTTS extends tts.TTS {
   readonly voice: OfflineVoice;
   readonly engine: Synthesizer;
 
+  /** `engine` belongs to the caller (one per job process), who closes it. */
   constructor(voice: OfflineVoice, engine: Synthesizer = new Flite()) {
     super(FLITE_SAMPLE_RATE, 1, { streaming: false });
     this.voice = voice;
@@ -63,10 +64,6 @@ export class OfflineTTS extends tts.TTS {
 
   stream(): tts.SynthesizeStream {
     throw new Error('offline TTS synthesizes sentence by sentence; agents wraps it in a StreamAdapter');
-  }
-
-  override async close(): Promise<void> {
-    if (this.engine instanceof Flite) await this.engine.close();
   }
 }
 
