@@ -44,7 +44,6 @@ const TURN_TIMEOUT_MS = 30_000;
 const TRAILING_SILENCE = 200;
 /** agents' VAD (Silero) starts each utterance 500 ms before the speech. */
 const VAD_PRE_ROLL_MS = 500;
-const PROCESS_READY = /job runner initialized/;
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 const median = (xs: number[]) => percentile(xs, 50);
 
@@ -199,7 +198,7 @@ async function measureTurns(livekit: LiveKitConfig, turnDetection: 'vad' | 'mode
     TURN_DETECTION: turnDetection,
   });
   try {
-    await worker.waitForLines(PROCESS_READY, 1, 60_000);
+    await worker.processesReady(1);
     const name = uniqueRoom('pipeline');
     const room = await joinRoom(livekit, { room: name, dispatch: { agentName: worker.agentName } });
     const agent = await waitForAgent(room, 30_000);
@@ -207,7 +206,7 @@ async function measureTurns(livekit: LiveKitConfig, turnDetection: 'vad' | 'mode
     const mic = await Microphone.publish(room, 16_000);
     const pid = await jobProcess(worker, name);
     // The worker replaces the process the job took, loading every model; turns are measured after that.
-    await worker.waitForLines(PROCESS_READY, 2, 60_000);
+    await worker.processesReady(2);
     const latencies: number[] = [];
     let missed = 0;
     for (let turn = 0; turn < TURNS; turn++) {

@@ -22,7 +22,6 @@ const INTERRUPT_BOUND_MS = 2500;
 const TURN_TIMEOUT_MS = 60_000;
 /** agents 1.9 ignores interruptions for the first 3 s of the agent's speech (AEC warm-up). */
 const AEC_WARMUP_MS = 3500;
-const PROCESS_READY = /job runner initialized/;
 
 let worker: RunningWorker;
 let jobs = 0;
@@ -34,7 +33,7 @@ beforeAll(async () => {
     OPENAI_API_KEY: '',
     TURN_DETECTION: 'vad',
   });
-  await worker.waitForLines(PROCESS_READY, 1, 60_000);
+  await worker.processesReady(1);
 });
 
 afterEach(async () => {
@@ -60,9 +59,8 @@ async function joinWithAgent(
   cleanups.push(() => rec.close());
   const mic = await Microphone.publish(room, 16_000);
   cleanups.push(() => mic.close());
-  // The job took the idle process and the worker starts a new one, loading every model: on 2 cores that
-  // would slow this conversation's first turn, which a test of the conversation should not measure.
-  await worker.waitForLines(PROCESS_READY, ++jobs + 1, 60_000);
+  // The job took the warm process; its replacement loads every model, which the first turn should not share.
+  await worker.processesReady(++jobs + 1);
   return { room, agent, rec, transcripts, mic };
 }
 

