@@ -9,7 +9,8 @@ import { synthesize } from './helpers/speech.ts';
 import { type RunningWorker, startWorker } from './helpers/worker.ts';
 
 const livekit = inject('livekit');
-const USER_VOICE = 'kal16';
+/** Not the agent's voice (slt); a natural-sounding one, as a person would speak. */
+const USER_VOICE = 'awb';
 const LONG_GREETING = [
   'Hello, and welcome. I am the offline avatar, and everything you hear from me is made on this machine.',
   'Let me tell you a little about what I can do while you think of something to ask me.',

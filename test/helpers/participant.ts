@@ -22,6 +22,11 @@ const RECEIVE_FRAME_MS = 20;
 /** RMS (int16) above which a received frame counts as sound rather than silence or comfort noise. */
 export const SOUND_RMS = 300;
 const PUBLISH_FRAME_MS = 10;
+/**
+ * The microphone's send queue. Its feeding loop runs on the test's event loop, which also decodes the
+ * agent's video; a deep queue rides out a busy moment instead of leaving a gap that garbles a word.
+ */
+const MIC_QUEUE_MS = 300;
 
 export async function joinRoom(livekit: LiveKitConfig, opts: Omit<JoinOptions, 'identity'> & { identity?: string }) {
   const identity = opts.identity ?? `user-${crypto.randomUUID().slice(0, 8)}`;
@@ -194,7 +199,7 @@ export class Microphone {
 
   /** Publishes the track; resolves once someone (the agent) has subscribed to it, so it hears what is said. */
   static async publish(room: Room, sampleRate: number, timeoutMs = 10_000): Promise<Microphone> {
-    const source = new AudioSource(sampleRate, 1, 100);
+    const source = new AudioSource(sampleRate, 1, MIC_QUEUE_MS);
     const track = LocalAudioTrack.createAudioTrack('mic', source);
     let onSubscribed: (() => void) | undefined;
     const subscribed = new Promise<void>((resolve) => {
