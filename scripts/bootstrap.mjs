@@ -12,20 +12,26 @@ if (!task || !existsSync(join(root, 'scripts', `${task}.ts`))) {
   process.exit(2);
 }
 
-const installed = join(root, 'node_modules', '.package-lock.json');
-const lock = join(root, 'package-lock.json');
-const stale = !existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs;
-if (stale) {
-  console.log('» npm packages: installing from package-lock.json');
+// The worker and the web app (frontend/, its own package for its own container image).
+for (const [what, dir] of [
+  ['npm packages', root],
+  ['web app packages', join(root, 'frontend')],
+]) {
+  const installed = join(dir, 'node_modules', '.package-lock.json');
+  const lock = join(dir, 'package-lock.json');
+  const stale = !existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs;
+  if (!stale) {
+    console.log(`» ${what}: up to date`);
+    continue;
+  }
+  console.log(`» ${what}: installing from package-lock.json`);
   // `npm install`, not `npm ci`: registries that lack some other platform's optional binaries (Biome,
   // rtc-node) leave them out of the lockfile, which `npm ci` rejects while `npm install` skips them.
-  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
   if (install.status !== 0) {
     console.error('npm install failed: see the lines above');
     process.exit(install.status ?? 1);
   }
-} else {
-  console.log('» npm packages: up to date');
 }
 
 const child = spawn(process.execPath, ['--import', 'tsx', join('scripts', `${task}.ts`), ...process.argv.slice(3)], {

@@ -1,5 +1,5 @@
-// `npm start`: the local livekit-server (unless LIVEKIT_URL names another server) and the worker,
-// with a link to talk to the agent. Ctrl-C stops everything this started.
+// `npm start`: the local livekit-server (unless LIVEKIT_URL names another server), the worker and the
+// web app, whose page is where a person talks to the avatar. Ctrl-C stops everything this started.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { loadConfig, STAGES } from '../src/config.ts';
@@ -12,7 +12,7 @@ import {
 } from './lib/livekit_server.ts';
 import { ensureOfflineModels, OfflineSetupError } from './lib/offline_models.ts';
 import { fail, step } from './lib/progress.ts';
-import { joinToken } from './lib/tokens.ts';
+import { ensureWebAppBuilt, type RunningWebApp, startWebApp, WebAppError } from './lib/web_app.ts';
 
 const WORKER_READY_TIMEOUT_MS = 120_000;
 const WORKER_REGISTERED = 'registered worker';
@@ -22,6 +22,7 @@ const url = new URL(config.livekit.url);
 const localServer = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 const children: ChildProcess[] = [];
 let server: RunningServer | undefined;
+let web: RunningWebApp | undefined;
 let stopping = false;
 
 async function serverAnswers(httpUrl: string): Promise<boolean> {
@@ -36,6 +37,7 @@ async function stopAll(code: number): Promise<never> {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
+  await web?.stop();
   await server?.stop();
   process.exit(code);
 }
@@ -50,6 +52,16 @@ if (onThisMachine.length > 0) {
     if (err instanceof OfflineSetupError) fail(err.message);
     throw err;
   }
+}
+
+try {
+  step(
+    'web app',
+    ensureWebAppBuilt((line) => step('web app', line)),
+  );
+} catch (err) {
+  if (err instanceof WebAppError) fail(err.message);
+  throw err;
 }
 
 try {
@@ -90,16 +102,27 @@ if ((await Promise.race([registered, timeout])) === 'timeout') {
   await stopAll(1);
 }
 
-const room = `avatar-${Math.random().toString(36).slice(2, 8)}`;
-const token = await joinToken(config.livekit, {
-  room,
-  identity: 'you',
-  dispatch: { agentName: config.agentName },
-});
+try {
+  web = await startWebApp({
+    port: config.webPort,
+    host: 'localhost',
+    env: {
+      LIVEKIT_URL: config.livekit.url,
+      LIVEKIT_API_KEY: config.livekit.apiKey,
+      LIVEKIT_API_SECRET: config.livekit.apiSecret,
+      AGENT_NAME: config.agentName,
+    },
+    onLog: (line) => console.log(`[web] ${line}`),
+  });
+} catch (err) {
+  if (err instanceof WebAppError) {
+    step('web app', err.message);
+    await stopAll(1);
+  }
+  throw err;
+}
 step('ready', `agent "${config.agentName}" is registered; Ctrl-C stops everything`);
 console.log(`
-  Talk to the agent (room "${room}", token valid for 1 h):
-    https://meet.livekit.io/custom?liveKitUrl=${encodeURIComponent(config.livekit.url)}&token=${token}
-  or join ${config.livekit.url} with any LiveKit client and this token:
-    ${token}
+  Talk to the avatar: http://localhost:${config.webPort}
+  (allow the microphone; share the invite link in the page to let others join the same room)
 `);

@@ -1,17 +1,29 @@
 // `npm test`: set up what the suite needs, then lint, type-check and run every test.
 import { spawnSync } from 'node:child_process';
 import { parseConfig } from '../src/config.ts';
+import { ChromiumSetupError, ensureChromium } from './lib/chromium.ts';
 import { ensureServerBinary, ServerSetupError } from './lib/livekit_server.ts';
 import { ensureOfflineModels, OfflineSetupError } from './lib/offline_models.ts';
 import { fail, step } from './lib/progress.ts';
+import { ensureWebAppBuilt, WebAppError } from './lib/web_app.ts';
 
 try {
   step('livekit-server', await ensureServerBinary((line) => step('livekit-server', line)));
   // The voice-loop tests run every stage offline, with the default models.
   await ensureOfflineModels(parseConfig({ MODEL_PROVIDER: 'offline' }), (line) => step('offline models', line));
   step('offline models', 'ready');
+  // The web app's end-to-end test drives Debian's Chromium against the production build.
+  step(
+    'chromium',
+    ensureChromium((line) => step('chromium', line)),
+  );
+  step(
+    'web app',
+    ensureWebAppBuilt((line) => step('web app', line)),
+  );
 } catch (err) {
-  if (err instanceof ServerSetupError || err instanceof OfflineSetupError) fail(err.message);
+  const setup = [ServerSetupError, OfflineSetupError, ChromiumSetupError, WebAppError];
+  if (setup.some((kind) => err instanceof kind)) fail((err as Error).message);
   throw err;
 }
 

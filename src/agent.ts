@@ -27,6 +27,7 @@ import {
   STT_APOLOGY,
 } from './plugins/index.ts';
 import { endWhenHumansLeave } from './room_presence.ts';
+import { registerSayRpc } from './say_rpc.ts';
 import { typedMessageHandler } from './text_input.ts';
 import { reportTurnTimings } from './turn_timings.ts';
 import { sessionLoad } from './worker_load.ts';
@@ -90,6 +91,7 @@ export default defineAgent<ProcessData>({
       outputOptions: { audioEnabled: !config.avatar },
     });
     endWhenHumansLeave(ctx.room, session, (reason) => ctx.shutdown(reason), logger);
+    registerSayRpc(ctx.room, session, logger);
 
     const greeting = choices.greeting ?? config.greeting;
     if (greeting) session.say(greeting);

@@ -120,6 +120,8 @@ const schema = livekitSchema.extend({
   AVATAR_MAX_BITRATE: z.coerce.number().int().min(100_000).max(20_000_000).default(1_200_000),
 
   WORKER_PORT: port.default(8081),
+  /** Where `npm start` serves the web app (http://localhost:WEB_PORT). */
+  WEB_PORT: port.default(3000),
   WORKER_IDLE_PROCESSES: optional(z.coerce.number().int().min(0).max(32)),
   /** Sessions one worker takes before it reports full; 0 reports CPU usage instead (LiveKit's default). */
   WORKER_MAX_SESSIONS: z.coerce.number().int().min(0).max(1000).default(4),
@@ -162,6 +164,8 @@ export interface Config {
   turnDetection: Env['TURN_DETECTION'];
   /** Absent when AVATAR=off: the agent publishes its voice only. */
   avatar: (AvatarOptions & RendererChoice) | undefined;
+  /** Port of the web app `npm start` serves. */
+  webPort: number;
   worker: {
     port: number;
     idleProcesses: number | undefined;
@@ -263,6 +267,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
             renderer: e.AVATAR,
             character: e.AVATAR_CHARACTER ?? DEFAULT_CHARACTER_DIR,
           },
+    webPort: e.WEB_PORT,
     worker: {
       port: e.WORKER_PORT,
       idleProcesses: e.WORKER_IDLE_PROCESSES,

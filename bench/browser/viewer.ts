@@ -1,28 +1,13 @@
 // A real viewer: Debian's Chromium, driven by playwright-core, joined to the room through the probe page
 // (livekit-client bundled with esbuild and served on loopback).
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/lib/chromium.ts';
 import type { AudioSample, VideoSample } from '../../test/helpers/av_recorder.ts';
 import type { ProbeStats } from './probe.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 export interface Viewer {
   join(url: string, token: string): Promise<void>;
@@ -34,23 +19,7 @@ export interface Viewer {
   close(): Promise<void>;
 }
 
-/** Debian's Chromium, installed on first use (never a browser download of a test tool's own). */
-function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
-  console.log('» chromium: installing the Debian package (apt-get install chromium)');
-  const apt = (args: string[]) =>
-    spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (
-    apt(['update', '-qq']).status !== 0 ||
-    apt(['install', '-y', '-qq', 'chromium']).status !== 0 ||
-    !existsSync(CHROMIUM)
-  ) {
-    throw new Error(`chromium is needed at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
-  }
-}
-
 export async function openViewer(): Promise<Viewer> {
-  ensureChromium();
   const bundle = await build({
     entryPoints: [join(import.meta.dirname, 'probe.ts')],
     bundle: true,
@@ -71,13 +40,8 @@ export async function openViewer(): Promise<Viewer> {
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
 
-  const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
-  const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-  });
-  const page: Page = browser.pages()[0] ?? (await browser.newPage());
+  const browser = await launchChromium();
+  const page: Page = await browser.newPage();
   page.on('pageerror', (err) => console.error(`probe page: ${err.message}`));
   await page.goto(`http://127.0.0.1:${port}/`);
 
@@ -110,7 +74,6 @@ export async function openViewer(): Promise<Viewer> {
     close: async () => {
       await browser.close();
       server.close();
-      await rm(profile, { recursive: true, force: true });
     },
   };
 }

@@ -22,3 +22,22 @@ export function synthesizeWithPhones(text: string, voice: FliteVoice): Promise<S
 export function resample(speech: Speech, rate: number): Int16Array {
   return resampleMono(speech.pcm, speech.sampleRate, rate);
 }
+
+/** 16-bit mono PCM as a WAV file (what Chromium's fake microphone plays). */
+export function wavFile(pcm: Int16Array, sampleRate: number): Buffer {
+  const header = Buffer.alloc(44);
+  const bytes = pcm.length * 2;
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + bytes, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16); // fmt chunk size
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(bytes, 40);
+  return Buffer.concat([header, Buffer.from(pcm.buffer, pcm.byteOffset, bytes)]);
+}
