@@ -2,6 +2,7 @@
 // and limited, and a refusal names its reason to the caller (RpcError) and in one log line.
 import type { log, voice } from '@livekit/agents';
 import { type Room, RpcError, type RpcInvocationData } from '@livekit/rtc-node';
+import { bargeIn } from './barge_in.ts';
 import { cleanUserText } from './user_text.ts';
 
 export const SAY_RPC_METHOD = 'avatar.say';
@@ -33,12 +34,7 @@ export function registerSayRpc(room: Room, session: voice.AgentSession, logger: 
     const checked = cleanUserText(payload, SAY_MAX_CHARS);
     if (!checked.ok) throw refuse(checked.reason);
     // Like a typed message, an explicit request cuts in on whatever the avatar is saying.
-    try {
-      // Not awaited: the new speech queues behind the interruption either way.
-      session.interrupt({ force: true }).await.catch(() => undefined);
-    } catch {
-      // The session is not running yet; there is nothing to cut.
-    }
+    await bargeIn(session);
     const handle = session.say(checked.text);
     logger.info({ participant: callerIdentity, chars: checked.text.length }, 'saying requested text');
     return JSON.stringify({ id: handle.id });

@@ -11,7 +11,12 @@ import { parseTokenRequest, type TokenRequest } from './token_request.ts';
 export const MAX_BODY_BYTES = 4096;
 const DEFAULT_PARTICIPANT_NAME = 'Guest';
 /** What a visitor may publish: their voice, camera and screen; nothing else (no ingress-like sources). */
-const PUBLISH_SOURCES = [TrackSource.MICROPHONE, TrackSource.CAMERA, TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO];
+const PUBLISH_SOURCES = [
+  TrackSource.MICROPHONE,
+  TrackSource.CAMERA,
+  TrackSource.SCREEN_SHARE,
+  TrackSource.SCREEN_SHARE_AUDIO,
+];
 
 export interface TokenResponse {
   serverUrl: string;

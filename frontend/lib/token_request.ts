@@ -16,9 +16,7 @@ const displayName = z
   .refine((s) => [...s].length <= MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`)
   .refine((s) => !UNPRINTABLE.test(s), 'must not contain control or invisible characters');
 
-export const roomName = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'");
+export const roomName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'");
 
 const agentChoices = z.strictObject({
   preset: z.enum(PRESET_NAMES).optional(),

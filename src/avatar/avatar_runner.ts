@@ -299,6 +299,9 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
       await this.#draw(tick.show.audio, next?.kind === 'chunk' ? next.audio : undefined);
     } else if (tick.idle) await this.#draw(undefined);
     for (const segment of starting) {
+      // A clear while the frame was drawn has already finished it: a late "started" would be taken
+      // for the next segment's start.
+      if (segment.finished) continue;
       segment.started = true;
       this.metrics.playbackStarted(this.#clock.now() - segment.firstPushAt);
       this.emit('playbackStarted', segment.id, Date.now());
