@@ -10,8 +10,6 @@ const SECURITY_HEADERS = [
 ];
 
 const config: NextConfig = {
-  // A self-contained server for the web app's container image (issue 8).
-  output: 'standalone',
   poweredByHeader: false,
   reactStrictMode: true,
   // The repository root has its own lockfile; this app is its own project.
