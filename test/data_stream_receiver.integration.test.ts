@@ -1,0 +1,212 @@
+// The avatar's side of LiveKit's avatar data-stream protocol on a real server: agents-js's own sender
+// (DataStreamAudioOutput) drives our receiver and runner; a raw participant sends what no agent should.
+import { initializeLogger, voice } from '@livekit/agents';
+import { AudioFrame, dispose, type Room, type RpcInvocationData } from '@livekit/rtc-node';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { AvatarRunner } from '../src/avatar/avatar_runner.ts';
+import { DEFAULT_AVATAR_OPTIONS } from '../src/avatar/options.ts';
+import { DataStreamReceiver } from '../src/avatar/remote/data_stream_receiver.ts';
+import { AUDIO_STREAM_TOPIC, RPC_CLEAR_BUFFER, RPC_PLAYBACK_FINISHED } from '../src/avatar/remote/protocol.ts';
+import { MouthBlockRenderer } from '../src/avatar/renderers/mouth_block.ts';
+import { joinRoom, uniqueRoom } from './helpers/participant.ts';
+
+const livekit = inject('livekit');
+const OPTIONS = { ...DEFAULT_AVATAR_OPTIONS, width: 128, height: 128 };
+const RATE = 24_000;
+const FRAME_SECONDS = 1 / OPTIONS.fps;
+
+/** Items as they arrive, with a wait for the first one that matches. */
+class Arrivals<T> {
+  items: T[] = [];
+  #waiters: (() => void)[] = [];
+  push = (item: T) => {
+    this.items.push(item);
+    for (const wake of this.#waiters.splice(0)) wake();
+  };
+  async waitFor(match: (item: T, index: number) => boolean): Promise<T> {
+    for (;;) {
+      const found = this.items.find(match);
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+}
+
+class LogLines extends Arrivals<string> {
+  info = (_: object, msg: string) => this.push(msg);
+  warn = (_: object, msg: string) => this.push(msg);
+  waitForLine = (pattern: RegExp) => this.waitFor((line) => pattern.test(line));
+}
+
+function tone(seconds: number, rate = RATE): AudioFrame[] {
+  const perFrame = rate / 100;
+  return Array.from({ length: Math.round(seconds * 100) }, (_, i) => {
+    const data = new Int16Array(perFrame);
+    for (let k = 0; k < perFrame; k++)
+      data[k] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * (i * perFrame + k)) / rate));
+    return new AudioFrame(data, rate, 1, perFrame);
+  });
+}
+
+interface Avatar {
+  room: Room;
+  runner: AvatarRunner;
+  receiver: DataStreamReceiver;
+  log: LogLines;
+}
+
+async function startAvatar(roomName: string, sender: string): Promise<Avatar> {
+  const room = await joinRoom(livekit, { room: roomName, identity: `avatar-${sender}` });
+  const runner = new AvatarRunner(room, new MouthBlockRenderer(OPTIONS.width, OPTIONS.height), OPTIONS);
+  await runner.start();
+  const log = new LogLines();
+  const receiver = new DataStreamReceiver(room, sender, runner, log);
+  receiver.start();
+  return { room, runner, receiver, log };
+}
+
+async function stopAvatar(a: Avatar): Promise<void> {
+  a.receiver.close();
+  await a.runner.close();
+  await a.room.disconnect();
+}
+
+afterAll(async () => {
+  await dispose();
+});
+
+describe('agents-js DataStreamAudioOutput → our receiver', () => {
+  let agentRoom: Room;
+  let avatar: Avatar;
+  let output: voice.DataStreamAudioOutput;
+
+  beforeAll(async () => {
+    initializeLogger({ pretty: false, level: 'warn' });
+    const name = uniqueRoom('remote');
+    avatar = await startAvatar(name, 'agent-js');
+    agentRoom = await joinRoom(livekit, { room: name, identity: 'agent-js' });
+    output = new voice.DataStreamAudioOutput({
+      room: agentRoom,
+      destinationIdentity: avatar.room.localParticipant?.identity ?? '',
+      sampleRate: RATE,
+    });
+  });
+
+  afterAll(async () => {
+    await stopAvatar(avatar);
+    await agentRoom.disconnect();
+  });
+
+  test('a segment plays whole and is reported finished once, with its length', async () => {
+    for (const frame of tone(1)) await output.captureFrame(frame);
+    output.flush();
+    const ev = await output.waitForPlayout();
+    expect(ev.interrupted).toBe(false);
+    expect(ev.playbackPosition).toBeGreaterThan(1 - FRAME_SECONDS);
+    expect(ev.playbackPosition).toBeLessThan(1 + FRAME_SECONDS);
+  });
+
+  test('lk.clear_buffer stops a segment at once and reports how much was heard', async () => {
+    const started = new Promise<void>((resolve) => avatar.runner.once('playbackStarted', () => resolve()));
+    for (const frame of tone(4)) await output.captureFrame(frame);
+    output.flush();
+    await started;
+    output.clearBuffer();
+    const ev = await output.waitForPlayout();
+    expect(ev.interrupted).toBe(true);
+    expect(ev.playbackPosition).toBeLessThan(1);
+    // The avatar is ready for the next segment at once.
+    for (const frame of tone(0.5)) await output.captureFrame(frame);
+    output.flush();
+    const next = await output.waitForPlayout();
+    expect(next.interrupted).toBe(false);
+    expect(next.playbackPosition).toBeGreaterThan(0.5 - FRAME_SECONDS);
+  });
+});
+
+describe('what no agent should send', () => {
+  let agentRoom: Room;
+  let avatar: Avatar;
+  const finished = new Arrivals<string>();
+
+  beforeAll(async () => {
+    const name = uniqueRoom('remote-bad');
+    avatar = await startAvatar(name, 'raw-agent');
+    agentRoom = await joinRoom(livekit, { room: name, identity: 'raw-agent' });
+    agentRoom.localParticipant?.registerRpcMethod(RPC_PLAYBACK_FINISHED, async (data: RpcInvocationData) => {
+      finished.push(data.payload);
+      return 'ok';
+    });
+    agentRoom.localParticipant?.registerRpcMethod('lk.playback_started', async () => 'ok');
+  });
+
+  afterAll(async () => {
+    await stopAvatar(avatar);
+    await agentRoom.disconnect();
+  });
+
+  const send = async (attributes: Record<string, string>, bytes: Uint8Array) => {
+    const writer = await agentRoom.localParticipant?.streamBytes({
+      topic: AUDIO_STREAM_TOPIC,
+      destinationIdentities: [avatar.room.localParticipant?.identity ?? ''],
+      attributes,
+    });
+    await writer?.write(bytes);
+    await writer?.close();
+  };
+  /** The `count`th playback_finished the agent received. */
+  const nextFinished = async (count: number) =>
+    JSON.parse(await finished.waitFor((_, i) => i === count - 1)) as Record<string, unknown>;
+  const pcm = (seconds: number) => {
+    const frames = tone(seconds);
+    const out = new Int16Array(frames.reduce((n, f) => n + f.data.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      out.set(f.data, at);
+      at += f.data.length;
+    }
+    return new Uint8Array(out.buffer);
+  };
+
+  test.each([
+    ['no attributes', {}, /without sample_rate/],
+    ['a sample rate that is not a number', { sample_rate: 'fast', num_channels: '1' }, /sample_rate "fast"/],
+    ['an absurd sample rate', { sample_rate: '1000000', num_channels: '1' }, /sample_rate "1000000"/],
+    ['three channels', { sample_rate: '24000', num_channels: '3' }, /num_channels "3"/],
+  ])('%s: refused with one log line, and reported finished so the agent does not wait', async (_, attributes, line) => {
+    const before = finished.items.length;
+    await send(attributes, pcm(0.2));
+    await avatar.log.waitForLine(line);
+    expect(await nextFinished(before + 1)).toEqual({
+      playback_position: 0,
+      interrupted: true,
+      synchronized_transcript: null,
+    });
+  });
+
+  test('an odd byte count plays the whole samples and logs the partial one', async () => {
+    const before = finished.items.length;
+    const bytes = pcm(0.3);
+    const odd = new Uint8Array(bytes.length + 1);
+    odd.set(bytes);
+    await send({ sample_rate: '24000', num_channels: '1' }, odd);
+    await avatar.log.waitForLine(/inside a sample frame/);
+    const ev = await nextFinished(before + 1);
+    expect(ev.interrupted).toBe(false);
+    expect(ev.playback_position as number).toBeGreaterThan(0.3 - FRAME_SECONDS);
+  });
+
+  test('clear_buffer from a participant the avatar does not serve is rejected', async () => {
+    const stranger = await joinRoom(livekit, { room: agentRoom.name ?? '', identity: 'stranger' });
+    try {
+      const answer = await stranger.localParticipant?.performRpc({
+        destinationIdentity: avatar.room.localParticipant?.identity ?? '',
+        method: RPC_CLEAR_BUFFER,
+        payload: '',
+      });
+      expect(answer).toBe('reject');
+    } finally {
+      await stranger.disconnect();
+    }
+  });
+});
