@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDir } from '../../src/offline/model_files.ts';
+import { httpReady } from './http_ready.ts';
 
 export const SERVER_VERSION = '1.13.5';
 const SERVER_MODULE = `github.com/livekit/livekit-server/cmd/server@v${SERVER_VERSION}`;
 export const SERVER_CONFIG = resolve(import.meta.dirname, '../../livekit.yaml');
 const READY_TIMEOUT_MS = 20_000;
-const READY_POLL_MS = 100;
 const LOG_TAIL_LINES = 15;
 
 const run = promisify(execFile);
@@ -178,22 +178,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
   };
 
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let done = false;
-  void exited.then(() => {
-    done = true;
-  });
-  while (!done && Date.now() < deadline) {
-    try {
-      const res = await fetch(`${httpUrl}/`);
-      if (res.ok && (await res.text()).trim() === 'OK') return server;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, READY_POLL_MS));
-  }
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const answersOk = async (res: Response) => res.ok && (await res.text()).trim() === 'OK';
+  if (await httpReady(`${httpUrl}/`, READY_TIMEOUT_MS, running, answersOk)) return server;
   await server.stop();
   throw new ServerSetupError(
-    `livekit-server did not become ready on ${httpUrl}${done ? ` (exited with ${child.exitCode})` : ''}:\n${server.logTail()}`,
+    `livekit-server did not become ready on ${httpUrl}${running() ? '' : ` (exited with ${child.exitCode})`}:\n${server.logTail()}`,
   );
 }

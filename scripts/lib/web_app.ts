@@ -3,6 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { httpReady } from './http_ready.ts';
 
 export const FRONTEND_DIR = resolve(import.meta.dirname, '../../frontend');
 const NEXT_BIN = join(FRONTEND_DIR, 'node_modules', 'next', 'dist', 'bin', 'next');
@@ -10,7 +11,6 @@ const BUILD_ID = join(FRONTEND_DIR, '.next', 'BUILD_ID');
 /** Generated or installed, not sources: changes there do not call for a build. */
 const NOT_SOURCES = new Set(['node_modules', '.next', 'next-env.d.ts', 'tsconfig.tsbuildinfo']);
 const READY_TIMEOUT_MS = 60_000;
-const READY_POLL_MS = 200;
 const LOG_TAIL_LINES = 20;
 /** Next.js would otherwise try to phone home, which this machine's network refuses. */
 const NEXT_ENV = { NEXT_TELEMETRY_DISABLED: '1' };
@@ -90,15 +90,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
       await exited;
     },
   };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (child.exitCode === null && Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return app;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, READY_POLL_MS));
-  }
+  if (await httpReady(url, READY_TIMEOUT_MS, () => child.exitCode === null)) return app;
   await app.stop();
   const tail = output.trim().split('\n').slice(-LOG_TAIL_LINES).join('\n');
   throw new WebAppError(`the web app did not start on ${url}:\n${tail}`);

@@ -64,58 +64,35 @@ def mint_token(args: argparse.Namespace, *, attributes: dict[str, str] | None = 
     return tok.to_jwt()
 
 
+async def _logged(event: str, fields: dict[str, Any], call: Any) -> Any:
+    """Runs one RPC step and emits `event` with its outcome (answer or error) and duration."""
+    start = time.perf_counter()
+    try:
+        resp = await call()
+    except rtc.RpcError as e:
+        emit(event, **fields, error_code=int(e.code), error=e.message, ms=_ms_since(start))
+        raise
+    except BaseException as e:  # cancelled (e.g. closing) or an SDK error
+        emit(event, **fields, error=repr(e))
+        raise
+    emit(event, **fields, response=resp, ms=_ms_since(start))
+    return resp
+
+
+def _ms_since(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
 class RpcLogger(rtc.RpcInterceptor):
     """Logs every RPC this participant performs or handles, with the outcome, as JSON events."""
 
     async def intercept_outgoing(self, call: rtc.RpcCallInfo, next: Any) -> str:
-        start = time.perf_counter()
-        try:
-            resp = await next(call)
-        except rtc.RpcError as e:
-            emit(
-                "rpc_out",
-                method=call.method,
-                to=call.destination_identity,
-                payload=call.payload,
-                error_code=int(e.code),
-                error=e.message,
-                ms=round((time.perf_counter() - start) * 1000, 1),
-            )
-            raise
-        except BaseException as e:  # cancelled (e.g. closing) or an SDK error
-            emit("rpc_out", method=call.method, to=call.destination_identity, payload=call.payload, error=repr(e))
-            raise
-        emit(
-            "rpc_out",
-            method=call.method,
-            to=call.destination_identity,
-            payload=call.payload,
-            response=resp,
-            ms=round((time.perf_counter() - start) * 1000, 1),
-        )
-        return resp
+        fields = {"method": call.method, "to": call.destination_identity, "payload": call.payload}
+        return await _logged("rpc_out", fields, lambda: next(call))
 
     async def intercept_incoming(self, invocation: rtc.RpcInvocationData, next: Any) -> Any:
-        try:
-            resp = await next(invocation)
-        except rtc.RpcError as e:
-            emit(
-                "rpc_in",
-                method=invocation.method,
-                caller=invocation.caller_identity,
-                payload=invocation.payload,
-                error_code=int(e.code),
-                error=e.message,
-            )
-            raise
-        emit(
-            "rpc_in",
-            method=invocation.method,
-            caller=invocation.caller_identity,
-            payload=invocation.payload,
-            response=resp,
-        )
-        return resp
+        fields = {"method": invocation.method, "caller": invocation.caller_identity, "payload": invocation.payload}
+        return await _logged("rpc_in", fields, lambda: next(invocation))
 
 
 def participant_info(p: rtc.Participant) -> dict[str, Any]:

@@ -70,11 +70,6 @@ export class DataStreamReceiver {
     this.room.on(RoomEvent.ParticipantDisconnected, this.#onLeft);
   }
 
-  /** Resolves once every playback report so far has been delivered (or given up on). */
-  settled(): Promise<void> {
-    return this.#notifications;
-  }
-
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
