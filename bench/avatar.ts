@@ -283,7 +283,7 @@ export async function run(livekit: LiveKitConfig): Promise<Metrics> {
     LOG_LEVEL: 'info',
     AVATAR_FPS: String(FPS),
   };
-  const avatar = await startWorker(livekit, { ...env, AVATAR: 'mouth-block' });
+  const avatar = await startWorker(livekit, { ...env, AVATAR_RENDERER: 'mouth-block' });
   const audioOnly = await startWorker(livekit, { ...env, AVATAR: 'off' });
   const bench = new Bench(livekit, fixture);
   try {

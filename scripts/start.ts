@@ -80,27 +80,34 @@ try {
   throw err;
 }
 
-step('worker', `starting agent "${config.agentName}"`);
-const worker = spawn(process.execPath, ['--import', 'tsx', 'src/agent.ts', 'start'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-children.push(worker);
-const registered = new Promise<void>((resolve) => {
-  worker.stdout?.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk);
-    if (chunk.toString().includes(WORKER_REGISTERED)) resolve();
+/** Starts a worker (`src/<entry>`) and waits until it has registered with the server. */
+async function startWorker(label: string, entry: string, agentName: string): Promise<void> {
+  step(label, `starting "${agentName}"`);
+  const child = spawn(process.execPath, ['--import', 'tsx', `src/${entry}`, 'start'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-});
-worker.on('exit', (code) => {
-  if (stopping) return;
-  step('worker', `exited with code ${code}; stopping`);
-  void stopAll(code || 1);
-});
-const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, WORKER_READY_TIMEOUT_MS, 'timeout').unref());
-if ((await Promise.race([registered, timeout])) === 'timeout') {
-  step('worker', `did not register with ${config.livekit.url} within ${WORKER_READY_TIMEOUT_MS / 1000} s`);
-  await stopAll(1);
+  children.push(child);
+  const registered = new Promise<void>((resolve) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      if (chunk.toString().includes(WORKER_REGISTERED)) resolve();
+    });
+  });
+  child.on('exit', (code) => {
+    if (stopping) return;
+    step(label, `exited with code ${code}; stopping`);
+    void stopAll(code || 1);
+  });
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, WORKER_READY_TIMEOUT_MS, 'timeout').unref());
+  if ((await Promise.race([registered, timeout])) === 'timeout') {
+    step(label, `did not register with ${config.livekit.url} within ${WORKER_READY_TIMEOUT_MS / 1000} s`);
+    await stopAll(1);
+  }
 }
+
+// With AVATAR=remote the face comes from an avatar worker; here it runs beside the agent.
+if (config.avatarMode === 'remote') await startWorker('avatar worker', 'avatar_worker.ts', config.avatarWorker.name);
+await startWorker('worker', 'agent.ts', config.agentName);
 
 try {
   web = await startWebApp({

@@ -14,14 +14,15 @@ import {
 import * as silero from '@livekit/agents-plugin-silero';
 import { CharacterPackError, loadCharacterPack } from './avatar/character/pack.ts';
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
-import { loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config.ts';
 import { parseDispatchMetadata } from './dispatch_metadata.ts';
 import { checkModelFiles, ModelFileError } from './offline/model_check.ts';
+import { startAvatar } from './plugins/avatar_modes.ts';
+import { createCloudAvatar } from './plugins/cloud_avatar.ts';
 import {
   createModels,
   createTurnDetection,
   describeModels,
-  LocalAvatarSession,
   loadOfflineEngines,
   type OfflineEngines,
   STT_APOLOGY,
@@ -51,7 +52,7 @@ export default defineAgent<ProcessData>({
     const config = loadConfig();
     proc.userData.vad = await silero.VAD.load({ minSilenceDuration: VAD_MIN_SILENCE_MS });
     proc.userData.engines = await loadOfflineEngines(config);
-    if (config.avatar) proc.userData.makeRenderer = await prepareRenderer(config.avatar);
+    if (config.avatarMode === 'local') proc.userData.makeRenderer = await prepareRenderer(config.avatar);
   },
 
   entry: async (ctx: JobContext<ProcessData>) => {
@@ -70,15 +71,12 @@ export default defineAgent<ProcessData>({
       turnHandling: createTurnDetection(config.turnDetection),
     });
 
-    let avatar: LocalAvatarSession | undefined;
-    reportTurnTimings(session, ctx.room, logger, () => avatar?.runner?.snapshot().playbackLatencyMs);
-    if (config.avatar) {
-      const makeRenderer = ctx.proc.userData.makeRenderer ?? (await prepareRenderer(config.avatar));
-      // The avatar's tracks go up as soon as the agent is in the room: video flows before the first word.
-      await ctx.connect();
-      avatar = new LocalAvatarSession(makeRenderer(), config.avatar, logger);
-      await avatar.start(session, ctx.room);
-    }
+    const withAvatar = config.avatarMode !== 'off';
+    // The avatar starts as soon as the agent is in the room: video flows before the first word.
+    if (withAvatar) await ctx.connect();
+    const makeRenderer = async () => ctx.proc.userData.makeRenderer ?? (await prepareRenderer(config.avatar));
+    const avatar = await startAvatar(config, session, ctx.room, makeRenderer, logger);
+    reportTurnTimings(session, ctx.room, logger, () => avatar?.latencyMs());
     // A job outlives `entry`: end it when the conversation is over, or its process lingers.
     session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));
 
@@ -87,8 +85,8 @@ export default defineAgent<ProcessData>({
       room: ctx.room,
       // The room, not one participant, decides when the session ends: see endWhenHumansLeave.
       inputOptions: { closeOnDisconnect: false, textInputCallback: typedMessageHandler(logger) },
-      // With an avatar its runner publishes the voice; RoomIO would add a second audio track.
-      outputOptions: { audioEnabled: !config.avatar },
+      // With an avatar, the avatar publishes the voice; RoomIO would add a second audio track.
+      outputOptions: { audioEnabled: !withAvatar },
     });
     endWhenHumansLeave(ctx.room, session, (reason) => ctx.shutdown(reason), logger);
     registerSayRpc(ctx.room, session, logger);
@@ -107,7 +105,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   });
   process.stdout.write(`models: ${describeModels(config)}\n`);
-  if (config.avatar?.renderer === 'character') {
+  if (config.cloudAvatar) {
+    try {
+      createCloudAvatar(config.cloudAvatar);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`config error: ${err.message}\n`);
+      process.exit(2);
+    }
+  }
+  if (config.avatarMode === 'local' && config.avatar.renderer === 'character') {
     // A broken character pack stops the worker here, not in every room it joins.
     await loadCharacterPack(config.avatar.character).catch((err: unknown) => {
       if (!(err instanceof CharacterPackError)) throw err;

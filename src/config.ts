@@ -7,6 +7,7 @@ import { OFFLINE_VOICES, type OfflineVoice } from './offline/flite.ts';
 import { DEFAULT_LLM_MODEL_PATH, DEFAULT_STT_MODEL_PATH } from './offline/model_files.ts';
 
 export const DEFAULT_AGENT_NAME = 'avatar-agent';
+export const DEFAULT_AVATAR_WORKER_NAME = 'avatar-renderer';
 /** The dev key pair `npm start` gives the local server; never use it on a reachable server. */
 export const DEV_API_KEY = 'devkey';
 export const DEV_API_SECRET = 'secret-for-local-development-only-0123456789';
@@ -53,6 +54,14 @@ export type Stage = (typeof STAGES)[number];
 const DEFAULT_OPENAI_VOICE = 'alloy';
 const DEFAULT_OFFLINE_VOICE: OfflineVoice = 'slt';
 
+const agentName = z.string().regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
+
+/** Cloud avatar providers, each through its agents-js plugin. */
+export const CLOUD_AVATARS = ['bey', 'anam', 'lemonslice', 'hedra'] as const;
+export type CloudAvatarProvider = (typeof CLOUD_AVATARS)[number];
+export const AVATAR_MODES = ['local', 'remote', 'off', ...CLOUD_AVATARS] as const;
+export type AvatarMode = (typeof AVATAR_MODES)[number];
+
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** The avatar publishes 24 kHz audio: a frame rate must give whole samples per frame. */
@@ -71,11 +80,44 @@ const livekitSchema = z.object({
   LIVEKIT_API_SECRET: z.string().min(1).default(DEV_API_SECRET),
 });
 
-const schema = livekitSchema.extend({
-  AGENT_NAME: z
-    .string()
-    .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
-    .default(DEFAULT_AGENT_NAME),
+/** What the built-in renderer draws, in a job process (AVATAR=local) or in the avatar worker. */
+const rendererSchema = z.object({
+  /** `mouth-block` draws the mouth as a grey block: the measuring renderer of tests and benchmarks. */
+  AVATAR_RENDERER: z.enum(['character', 'mouth-block']).default('character'),
+  /** A character pack folder (see README); the built-in character when unset. */
+  AVATAR_CHARACTER: optional(z.string()),
+  AVATAR_WIDTH: videoSize.default(512),
+  AVATAR_HEIGHT: videoSize.default(512),
+  AVATAR_FPS: z.coerce
+    .number()
+    .int()
+    .refine((fps) => fps >= 10 && fps <= 60 && AVATAR_SAMPLE_RATE % fps === 0, {
+      message: `must be a frame rate from 10 to 60 that divides ${AVATAR_SAMPLE_RATE} (e.g. 25 or 30)`,
+    })
+    .default(30),
+  AVATAR_MAX_BITRATE: z.coerce.number().int().min(100_000).max(20_000_000).default(1_200_000),
+});
+
+/** How a worker process runs its jobs; the agent worker and the avatar worker read the same variables. */
+const workerSchema = z.object({
+  WORKER_IDLE_PROCESSES: optional(z.coerce.number().int().min(0).max(32)),
+  /** Sessions one worker takes before it reports full; 0 reports CPU usage instead (LiveKit's default). */
+  WORKER_MAX_SESSIONS: z.coerce.number().int().min(0).max(1000).default(4),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+
+const avatarWorkerSchema = livekitSchema
+  .extend(rendererSchema.shape)
+  .extend({
+    /** The avatar worker's agent name: `npm run avatar-worker` registers under it, AVATAR=remote dispatches it. */
+    AVATAR_WORKER_NAME: agentName.default(DEFAULT_AVATAR_WORKER_NAME),
+    /** Health port of the avatar worker (the agent worker has WORKER_PORT). */
+    AVATAR_WORKER_PORT: port.default(8082),
+  })
+  .extend(workerSchema.shape);
+
+const schema = avatarWorkerSchema.extend({
+  AGENT_NAME: agentName.default(DEFAULT_AGENT_NAME),
 
   /** `auto`: OpenAI when OPENAI_API_KEY is set, else every stage on this machine. */
   MODEL_PROVIDER: z.enum(['auto', ...PROVIDERS]).default('auto'),
@@ -104,28 +146,27 @@ const schema = livekitSchema.extend({
   AGENT_GREETING: z.string().max(1000).default(DEFAULT_GREETING),
   TURN_DETECTION: z.enum(['model', 'vad']).default('model'),
 
-  /** `mouth-block` draws the mouth as a grey block: the measuring renderer of tests and benchmarks. */
-  AVATAR: z.enum(['character', 'mouth-block', 'off']).default('character'),
-  /** A character pack folder (see README); the built-in character when unset. */
-  AVATAR_CHARACTER: optional(z.string()),
-  AVATAR_WIDTH: videoSize.default(512),
-  AVATAR_HEIGHT: videoSize.default(512),
-  AVATAR_FPS: z.coerce
-    .number()
-    .int()
-    .refine((fps) => fps >= 10 && fps <= 60 && AVATAR_SAMPLE_RATE % fps === 0, {
-      message: `must be a frame rate from 10 to 60 that divides ${AVATAR_SAMPLE_RATE} (e.g. 25 or 30)`,
-    })
-    .default(30),
-  AVATAR_MAX_BITRATE: z.coerce.number().int().min(100_000).max(20_000_000).default(1_200_000),
+  /**
+   * Who draws the face: `local` in the job process, `remote` an avatar worker (`npm run avatar-worker`)
+   * dispatched into the room, a cloud provider, or `off` (voice only).
+   */
+  AVATAR: z.enum(AVATAR_MODES).default('local'),
+  /** How long the agent waits for its avatar to join before it speaks without one (seconds). */
+  AVATAR_JOIN_TIMEOUT: z.coerce.number().min(1).max(300).default(20),
+  /** The cloud avatar to use (AVATAR=bey, anam or lemonslice): the provider's avatar / agent id. */
+  AVATAR_ID: optional(
+    z.string().regex(/^[\w.:-]{1,128}$/, 'must be an id such as 694c83e2-8895-4a98-bd16-56332ca3f449'),
+  ),
+  /** The cloud provider's API address; its plugin's default when unset. */
+  AVATAR_API_URL: optional(httpUrl),
+  BEY_API_KEY: optional(z.string()),
+  ANAM_API_KEY: optional(z.string()),
+  LEMONSLICE_API_KEY: optional(z.string()),
+  HEDRA_API_KEY: optional(z.string()),
 
   WORKER_PORT: port.default(8081),
   /** Where `npm start` serves the web app (http://localhost:WEB_PORT). */
   WEB_PORT: port.default(3000),
-  WORKER_IDLE_PROCESSES: optional(z.coerce.number().int().min(0).max(32)),
-  /** Sessions one worker takes before it reports full; 0 reports CPU usage instead (LiveKit's default). */
-  WORKER_MAX_SESSIONS: z.coerce.number().int().min(0).max(1000).default(4),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 
 type Env = z.infer<typeof schema>;
@@ -162,17 +203,43 @@ export interface Config {
   instructions: string;
   greeting: string;
   turnDetection: Env['TURN_DETECTION'];
-  /** Absent when AVATAR=off: the agent publishes its voice only. */
-  avatar: (AvatarOptions & RendererChoice) | undefined;
+  /** Who draws the face; `off`: the agent publishes its voice only. */
+  avatarMode: AvatarMode;
+  /** What the built-in renderer draws, in the job process (`local`) or in the avatar worker. */
+  avatar: AvatarRendering;
+  avatarWorker: AvatarWorkerConfig['avatarWorker'] & {
+    /** Milliseconds the agent waits for a remote or cloud avatar to join. */
+    joinTimeoutMs: number;
+  };
+  /** Set when AVATAR names a cloud provider. */
+  cloudAvatar: CloudAvatarConfig | undefined;
   /** Port of the web app `npm start` serves. */
   webPort: number;
-  worker: {
-    port: number;
-    idleProcesses: number | undefined;
-    /** 0 = report CPU usage as the load. */
-    maxSessions: number;
-    logLevel: Env['LOG_LEVEL'];
-  };
+  worker: WorkerConfig & { port: number };
+}
+
+export type AvatarRendering = AvatarOptions & RendererChoice;
+
+export interface WorkerConfig {
+  idleProcesses: number | undefined;
+  /** 0 = report CPU usage as the load. */
+  maxSessions: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+/** What `npm run avatar-worker` reads: no models, only the room connection and the drawing. */
+export interface AvatarWorkerConfig {
+  livekit: LiveKitConfig;
+  avatar: AvatarRendering;
+  avatarWorker: { name: string; port: number };
+  worker: WorkerConfig;
+}
+
+export interface CloudAvatarConfig {
+  provider: CloudAvatarProvider;
+  apiKey: string;
+  avatarId: string | undefined;
+  apiUrl: string | undefined;
 }
 
 /** A user mistake in the settings: printed as one line, never as a stack trace. */
@@ -230,11 +297,49 @@ function offlineVoice(e: Env): OfflineVoice {
   return voice as OfflineVoice;
 }
 
+const CLOUD_KEY_VARIABLES = {
+  bey: 'BEY_API_KEY',
+  anam: 'ANAM_API_KEY',
+  lemonslice: 'LEMONSLICE_API_KEY',
+  hedra: 'HEDRA_API_KEY',
+} as const satisfies Record<CloudAvatarProvider, keyof Env>;
+
+function cloudAvatar(e: Env): CloudAvatarConfig | undefined {
+  const provider = e.AVATAR;
+  if (!(CLOUD_AVATARS as readonly string[]).includes(provider)) return undefined;
+  const keyVariable = CLOUD_KEY_VARIABLES[provider as CloudAvatarProvider];
+  const apiKey = e[keyVariable];
+  if (!apiKey) throw new ConfigError(`AVATAR=${provider} needs ${keyVariable}: set it in .env, or use AVATAR=local`);
+  return { provider: provider as CloudAvatarProvider, apiKey, avatarId: e.AVATAR_ID, apiUrl: e.AVATAR_API_URL };
+}
+
+type AvatarWorkerEnv = z.infer<typeof avatarWorkerSchema>;
+
+const toAvatarWorker = (e: AvatarWorkerEnv): AvatarWorkerConfig => ({
+  livekit: toLiveKit(e),
+  avatar: {
+    width: e.AVATAR_WIDTH,
+    height: e.AVATAR_HEIGHT,
+    fps: e.AVATAR_FPS,
+    sampleRate: AVATAR_SAMPLE_RATE,
+    maxBitrate: e.AVATAR_MAX_BITRATE,
+    renderer: e.AVATAR_RENDERER,
+    character: e.AVATAR_CHARACTER ?? DEFAULT_CHARACTER_DIR,
+  },
+  avatarWorker: { name: e.AVATAR_WORKER_NAME, port: e.AVATAR_WORKER_PORT },
+  worker: { idleProcesses: e.WORKER_IDLE_PROCESSES, maxSessions: e.WORKER_MAX_SESSIONS, logLevel: e.LOG_LEVEL },
+});
+
+export function parseAvatarWorkerConfig(env: NodeJS.ProcessEnv): AvatarWorkerConfig {
+  return toAvatarWorker(validate(avatarWorkerSchema, env));
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const e = validate(schema, env);
   const providers = resolveProviders(e);
+  const shared = toAvatarWorker(e);
   return {
-    livekit: toLiveKit(e),
+    livekit: shared.livekit,
     agentName: e.AGENT_NAME,
     providers,
     openai: {
@@ -255,25 +360,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       e.AGENT_INSTRUCTIONS ?? (providers.llm === 'offline' ? DEFAULT_OFFLINE_INSTRUCTIONS : DEFAULT_INSTRUCTIONS),
     greeting: e.AGENT_GREETING,
     turnDetection: e.TURN_DETECTION,
-    avatar:
-      e.AVATAR === 'off'
-        ? undefined
-        : {
-            width: e.AVATAR_WIDTH,
-            height: e.AVATAR_HEIGHT,
-            fps: e.AVATAR_FPS,
-            sampleRate: AVATAR_SAMPLE_RATE,
-            maxBitrate: e.AVATAR_MAX_BITRATE,
-            renderer: e.AVATAR,
-            character: e.AVATAR_CHARACTER ?? DEFAULT_CHARACTER_DIR,
-          },
+    avatarMode: e.AVATAR,
+    avatar: shared.avatar,
+    avatarWorker: { ...shared.avatarWorker, joinTimeoutMs: e.AVATAR_JOIN_TIMEOUT * 1000 },
+    cloudAvatar: cloudAvatar(e),
     webPort: e.WEB_PORT,
-    worker: {
-      port: e.WORKER_PORT,
-      idleProcesses: e.WORKER_IDLE_PROCESSES,
-      maxSessions: e.WORKER_MAX_SESSIONS,
-      logLevel: e.LOG_LEVEL,
-    },
+    worker: { ...shared.worker, port: e.WORKER_PORT },
   };
 }
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
     OPENAI_API_KEY: FIXTURE_API_KEY,
     OPENAI_BASE_URL: fixture.baseURL,
     AVATAR_FPS: String(FPS),
-    AVATAR: 'mouth-block',
+    AVATAR_RENDERER: 'mouth-block',
     TURN_DETECTION: 'vad',
   });
 });

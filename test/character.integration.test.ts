@@ -38,7 +38,7 @@ beforeAll(async () => {
     OPENAI_API_KEY: FIXTURE_API_KEY,
     OPENAI_BASE_URL: fixture.baseURL,
     TURN_DETECTION: 'vad',
-    AVATAR: 'character',
+    AVATAR_RENDERER: 'character',
   });
 });
 

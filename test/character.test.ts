@@ -86,7 +86,7 @@ describe('character pack validation', () => {
       env: {
         PATH: process.env.PATH,
         OPENAI_API_KEY: 'x',
-        AVATAR: 'character',
+        AVATAR_RENDERER: 'character',
         AVATAR_CHARACTER: pack,
         DOTENV_CONFIG_PATH: '/dev/null',
       },

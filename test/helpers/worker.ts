@@ -35,17 +35,42 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(livekit: LiveKitConfig, env: Record<string, string> = {}): Promise<RunningWorker> {
-  const agentName = env.AGENT_NAME ?? `test-agent-${crypto.randomUUID().slice(0, 8)}`;
+export function startWorker(livekit: LiveKitConfig, env: Record<string, string> = {}): Promise<RunningWorker> {
+  return spawnWorker(livekit, env, { entry: 'src/agent.ts', nameVariable: 'AGENT_NAME', portVariable: 'WORKER_PORT' });
+}
+
+/** The avatar worker (`src/avatar_worker.ts`); its `agentName` is what AVATAR_WORKER_NAME dispatches. */
+export function startAvatarWorker(livekit: LiveKitConfig, env: Record<string, string> = {}): Promise<RunningWorker> {
+  return spawnWorker(livekit, env, {
+    entry: 'src/avatar_worker.ts',
+    nameVariable: 'AVATAR_WORKER_NAME',
+    portVariable: 'AVATAR_WORKER_PORT',
+  });
+}
+
+interface WorkerKind {
+  entry: string;
+  nameVariable: string;
+  portVariable: string;
+}
+
+async function spawnWorker(
+  livekit: LiveKitConfig,
+  env: Record<string, string>,
+  kind: WorkerKind,
+): Promise<RunningWorker> {
+  const agentName =
+    env[kind.nameVariable] ??
+    `test-${kind.nameVariable === 'AGENT_NAME' ? 'agent' : 'avatar'}-${crypto.randomUUID().slice(0, 8)}`;
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/agent.ts', 'start'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', kind.entry, 'start'], {
     env: {
       ...process.env,
       LIVEKIT_URL: livekit.url,
       LIVEKIT_API_KEY: livekit.apiKey,
       LIVEKIT_API_SECRET: livekit.apiSecret,
-      AGENT_NAME: agentName,
-      WORKER_PORT: String(port),
+      [kind.nameVariable]: agentName,
+      [kind.portVariable]: String(port),
       WORKER_IDLE_PROCESSES: '1',
       LOG_LEVEL: 'debug',
       ...env,

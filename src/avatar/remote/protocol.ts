@@ -44,3 +44,29 @@ export function parseStreamFormat(attributes: Record<string, string> | undefined
 export function playbackFinishedPayload(positionSeconds: number, interrupted: boolean): string {
   return JSON.stringify({ playback_position: positionSeconds, interrupted, synchronized_transcript: null });
 }
+
+export interface PlaybackReport {
+  positionSeconds: number;
+  interrupted: boolean;
+}
+
+/** An lk.playback_finished payload read back, or the reason it cannot be. */
+export function parsePlaybackFinished(payload: string): PlaybackReport | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch {
+    return 'lk.playback_finished payload is not JSON';
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return 'lk.playback_finished payload is not a JSON object';
+  }
+  const fields = json as Record<string, unknown>;
+  // agents-js senders once wrote camelCase; the protocol's keys are snake_case.
+  const position = fields.playback_position ?? fields.playbackPosition;
+  if (typeof position !== 'number' || !Number.isFinite(position) || position < 0) {
+    return 'lk.playback_finished playback_position is not a number of seconds';
+  }
+  if (typeof fields.interrupted !== 'boolean') return 'lk.playback_finished interrupted is not true or false';
+  return { positionSeconds: position, interrupted: fields.interrupted };
+}

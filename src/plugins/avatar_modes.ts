@@ -1,0 +1,46 @@
+// AVATAR picks who draws the face; each choice ends the same way: the session's speech goes to an
+// avatar output set before session.start(), so transcripts stay in step with the face.
+import type { log, voice } from '@livekit/agents';
+import type { Room } from '@livekit/rtc-node';
+import type { RendererFactory } from '../avatar/renderers/prepare.ts';
+import type { Config } from '../config.ts';
+import { startCloudAvatar } from './cloud_avatar.ts';
+import { LocalAvatarSession } from './local_avatar.ts';
+import { RemoteAvatarSession } from './remote_avatar.ts';
+
+export interface StartedAvatar {
+  /** The avatar's latency for the utterance it played last, where the agent can see it. */
+  latencyMs(): number | undefined;
+}
+
+/** Starts the configured avatar in the connected room; undefined for AVATAR=off. */
+export async function startAvatar(
+  config: Config,
+  session: voice.AgentSession,
+  room: Room,
+  makeRenderer: () => Promise<RendererFactory>,
+  logger: ReturnType<typeof log>,
+): Promise<StartedAvatar | undefined> {
+  const unknown = { latencyMs: () => undefined };
+  switch (config.avatarMode) {
+    case 'off':
+      return undefined;
+    case 'local': {
+      const avatar = new LocalAvatarSession((await makeRenderer())(), config.avatar, logger);
+      await avatar.start(session, room);
+      return { latencyMs: () => avatar.runner?.snapshot().playbackLatencyMs };
+    }
+    case 'remote': {
+      const { livekit, avatarWorker } = config;
+      const options = { livekit, workerName: avatarWorker.name, joinTimeoutMs: avatarWorker.joinTimeoutMs };
+      await new RemoteAvatarSession(options, logger).start(session, room);
+      return unknown;
+    }
+    default: {
+      const cloud = config.cloudAvatar;
+      if (!cloud) throw new Error(`AVATAR=${config.avatarMode} has no provider settings`);
+      await startCloudAvatar(cloud, config.livekit, config.avatarWorker.joinTimeoutMs, session, room, logger);
+      return unknown;
+    }
+  }
+}
