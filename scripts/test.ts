@@ -5,6 +5,7 @@ import { ChromiumSetupError, ensureChromium } from './lib/chromium.ts';
 import { ensureServerBinary, ServerSetupError } from './lib/livekit_server.ts';
 import { ensureOfflineModels, OfflineSetupError } from './lib/offline_models.ts';
 import { fail, step } from './lib/progress.ts';
+import { ensureInteropPython, INTEROP_PYTHON_ENV, InteropSetupError } from './lib/python_interop.ts';
 import { ensureWebAppBuilt, WebAppError } from './lib/web_app.ts';
 
 try {
@@ -21,8 +22,15 @@ try {
     'web app',
     ensureWebAppBuilt((line) => step('web app', line)),
   );
+  // The interop tests run LiveKit's own Python agents against ours; vitest gets the venv's python.
+  const python = await ensureInteropPython((line) => step('python interop', line));
+  if (python) process.env[INTEROP_PYTHON_ENV] = python;
+  step(
+    'python interop',
+    python ? `ready (${python})` : 'skipped: no python3 with venv and pip, so the interop tests skip',
+  );
 } catch (err) {
-  const setup = [ServerSetupError, OfflineSetupError, ChromiumSetupError, WebAppError];
+  const setup = [ServerSetupError, OfflineSetupError, ChromiumSetupError, WebAppError, InteropSetupError];
   if (setup.some((kind) => err instanceof kind)) fail((err as Error).message);
   throw err;
 }

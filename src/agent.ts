@@ -1,20 +1,10 @@
 // The worker: registers with LiveKit under AGENT_NAME, is dispatched into rooms explicitly, and runs
 // VAD → STT → LLM → TTS with local turn taking for whoever is in the room.
 import { fileURLToPath } from 'node:url';
-import {
-  cli,
-  defineAgent,
-  type JobContext,
-  type JobProcess,
-  log,
-  ServerOptions,
-  type VAD,
-  voice,
-} from '@livekit/agents';
+import { defineAgent, type JobContext, type JobProcess, log, type VAD, voice } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { CharacterPackError, loadCharacterPack } from './avatar/character/pack.ts';
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { parseDispatchMetadata } from './dispatch_metadata.ts';
 import { checkModelFiles, ModelFileError } from './offline/model_check.ts';
 import { startAvatar } from './plugins/avatar_modes.ts';
@@ -31,7 +21,7 @@ import { endWhenHumansLeave } from './room_presence.ts';
 import { registerSayRpc } from './say_rpc.ts';
 import { typedMessageHandler } from './text_input.ts';
 import { reportTurnTimings } from './turn_timings.ts';
-import { sessionLoad } from './worker_load.ts';
+import { checkCharacterPack, configMistake, runWorker, stopOnMistake } from './worker_cli.ts';
 
 /**
  * Silence that ends an utterance for the VAD (Silero's default is 550 ms). Shorter, so recognition
@@ -99,39 +89,19 @@ export default defineAgent<ProcessData>({
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = loadConfig();
   // A missing model stops the worker here, with the fix, not in every room it joins.
-  await checkModelFiles(config).catch((err: unknown) => {
-    if (!(err instanceof ModelFileError)) throw err;
-    process.stderr.write(`config error: ${err.message}\n`);
-    process.exit(2);
-  });
-  process.stdout.write(`models: ${describeModels(config)}\n`);
-  if (config.cloudAvatar) {
-    try {
-      createCloudAvatar(config.cloudAvatar);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      process.stderr.write(`config error: ${err.message}\n`);
-      process.exit(2);
-    }
-  }
-  if (config.avatarMode === 'local' && config.avatar.renderer === 'character') {
-    // A broken character pack stops the worker here, not in every room it joins.
-    await loadCharacterPack(config.avatar.character).catch((err: unknown) => {
-      if (!(err instanceof CharacterPackError)) throw err;
-      process.stderr.write(`config error: AVATAR_CHARACTER: ${err.message}\n`);
-      process.exit(2);
-    });
-  }
-  cli.runApp(
-    new ServerOptions({
-      agent: fileURLToPath(import.meta.url),
-      agentName: config.agentName,
-      wsURL: config.livekit.url,
-      apiKey: config.livekit.apiKey,
-      apiSecret: config.livekit.apiSecret,
-      port: config.worker.port,
-      numIdleProcesses: config.worker.idleProcesses,
-      ...(config.worker.maxSessions > 0 && { loadFunc: sessionLoad(config.worker.maxSessions) }),
-    }),
+  await stopOnMistake(
+    () => checkModelFiles(config),
+    (err) => (err instanceof ModelFileError ? err.message : undefined),
   );
+  process.stdout.write(`models: ${describeModels(config)}\n`);
+  const cloud = config.cloudAvatar;
+  if (cloud) await stopOnMistake(() => createCloudAvatar(cloud), configMistake);
+  if (config.avatarMode === 'local') await checkCharacterPack(config.avatar);
+  runWorker({
+    entry: fileURLToPath(import.meta.url),
+    agentName: config.agentName,
+    port: config.worker.port,
+    livekit: config.livekit,
+    worker: config.worker,
+  });
 }

@@ -3,26 +3,16 @@
 // joins as the avatar of one agent, plays that agent's speech from LiveKit's avatar data streams
 // through the same runner and renderer as the in-process avatar, and publishes the pair on its behalf.
 import { fileURLToPath } from 'node:url';
-import {
-  AutoSubscribe,
-  cli,
-  defineAgent,
-  type JobContext,
-  type JobProcess,
-  type JobRequest,
-  log,
-  ServerOptions,
-} from '@livekit/agents';
+import { AutoSubscribe, defineAgent, type JobContext, type JobProcess, type JobRequest, log } from '@livekit/agents';
 import { ParticipantKind, type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import { AvatarRunner } from './avatar/avatar_runner.ts';
-import { CharacterPackError, loadCharacterPack } from './avatar/character/pack.ts';
 import { DataStreamReceiver } from './avatar/remote/data_stream_receiver.ts';
 import { type AvatarDispatch, parseAvatarDispatch } from './avatar/remote/dispatch.ts';
 import { PUBLISH_ON_BEHALF_ATTRIBUTE } from './avatar/remote/protocol.ts';
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
 import { loadConfig, parseAvatarWorkerConfig } from './config.ts';
 import { AVATAR_STATS_ATTRIBUTE } from './plugins/local_avatar.ts';
-import { sessionLoad } from './worker_load.ts';
+import { checkCharacterPack, runWorker } from './worker_cli.ts';
 
 /** How long a job waits for an agent to serve before it gives up. */
 const AGENT_WAIT_MS = 30_000;
@@ -118,24 +108,13 @@ async function findAgent(room: Room, identity: string | undefined): Promise<Remo
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = loadWorkerConfig();
-  if (config.avatar.renderer === 'character') {
-    await loadCharacterPack(config.avatar.character).catch((err: unknown) => {
-      if (!(err instanceof CharacterPackError)) throw err;
-      process.stderr.write(`config error: AVATAR_CHARACTER: ${err.message}\n`);
-      process.exit(2);
-    });
-  }
-  cli.runApp(
-    new ServerOptions({
-      agent: fileURLToPath(import.meta.url),
-      agentName: config.avatarWorker.name,
-      requestFunc: acceptDispatch,
-      wsURL: config.livekit.url,
-      apiKey: config.livekit.apiKey,
-      apiSecret: config.livekit.apiSecret,
-      port: config.avatarWorker.port,
-      numIdleProcesses: config.worker.idleProcesses,
-      ...(config.worker.maxSessions > 0 && { loadFunc: sessionLoad(config.worker.maxSessions) }),
-    }),
-  );
+  await checkCharacterPack(config.avatar);
+  runWorker({
+    entry: fileURLToPath(import.meta.url),
+    agentName: config.avatarWorker.name,
+    port: config.avatarWorker.port,
+    livekit: config.livekit,
+    worker: config.worker,
+    requestFunc: acceptDispatch,
+  });
 }

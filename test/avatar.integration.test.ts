@@ -5,7 +5,14 @@ import { dispose, type RemoteParticipant, type Room, TrackKind, TrackSource } fr
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest';
 import { AUDIO_TRACK_NAME, VIDEO_TRACK_NAME } from '../src/avatar/avatar_runner.ts';
 import { FIXTURE_API_KEY, type OpenAIFixture, startOpenAIFixture } from './fixtures/openai_fixture.ts';
-import { avOffset, frameIntervals, percentile, quietFrom } from './helpers/av_analysis.ts';
+import {
+  avOffset,
+  frameIntervals,
+  type Interruption,
+  interruption,
+  MOUTH_AT_REST,
+  percentile,
+} from './helpers/av_analysis.ts';
 import { AvRecorder, epochNow } from './helpers/av_recorder.ts';
 import { joinRoom, sendChat, uniqueRoom, waitForAgent } from './helpers/participant.ts';
 import { type RunningWorker, startWorker } from './helpers/worker.ts';
@@ -28,7 +35,7 @@ const NEVER_FROZEN_MS = 250;
 /** How long after the first sound the subscriber's audio jitter buffer takes to settle. */
 const SETTLE_MS = 4000;
 const SILENT_RMS = 300;
-const MOUTH_AT_REST = 0.08;
+const LISTEN_AFTER_CLEAR_MS = 900;
 /** Longer than any interrupted speech keeps sounding at the subscriber. */
 const PREVIOUS_TAIL_MS = 300;
 
@@ -125,16 +132,11 @@ describe('avatar on a real livekit-server', () => {
     const line = await worker.waitForLog(new RegExp(`"room":"${room.name}".*avatar interrupted`));
     const clearedAt = (JSON.parse(line) as { clearedAt: number }).clearedAt;
     await rec.waitForFrames(rec.video.length + FPS);
-    const until = clearedAt + 900;
-
-    const audioSilent = quietFrom(rec.audio, clearedAt, until, (s) => s.rms < SILENT_RMS);
-    const mouthRest = quietFrom(rec.video, clearedAt, until, (s) => s.openness < MOUTH_AT_REST);
-    expect(audioSilent).toBeDefined();
-    expect(mouthRest).toBeDefined();
-    const interruptMs = Math.max(audioSilent as number, mouthRest as number) - clearedAt;
-    console.log(
-      `interrupt → silent ${((audioSilent as number) - clearedAt).toFixed(0)} ms, mouth at rest ${((mouthRest as number) - clearedAt).toFixed(0)} ms`,
-    );
+    const heard = interruption(rec.audio, rec.video, clearedAt, SILENT_RMS, LISTEN_AFTER_CLEAR_MS);
+    expect(heard).toBeDefined();
+    const { silentMs, restMs } = heard as Interruption;
+    const interruptMs = Math.max(silentMs, restMs);
+    console.log(`interrupt → silent ${silentMs.toFixed(0)} ms, mouth at rest ${restMs.toFixed(0)} ms`);
     expect(interruptMs).toBeLessThanOrEqual(100);
     await rec.close();
   }, 60_000);

@@ -1,6 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, DEFAULT_AGENT_NAME, parseConfig, parseLiveKitConfig } from '../src/config.ts';
+import {
+  ConfigError,
+  DEFAULT_AGENT_NAME,
+  DEFAULT_AVATAR_WORKER_NAME,
+  parseAvatarWorkerConfig,
+  parseConfig,
+  parseLiveKitConfig,
+} from '../src/config.ts';
 
 const valid = { OPENAI_API_KEY: 'sk-test' };
 const errorFor = (env: NodeJS.ProcessEnv) => {
@@ -76,6 +83,48 @@ describe('config', () => {
 
   test('the server-only settings need no model keys', () => {
     expect(parseLiveKitConfig({})).toMatchObject({ url: 'ws://localhost:7880', apiKey: 'devkey' });
+  });
+
+  test('the avatar is drawn in the job process by default; remote and cloud avatars are chosen by AVATAR', () => {
+    const local = parseConfig(valid);
+    expect(local.avatarMode).toBe('local');
+    expect(local.avatar).toMatchObject({ renderer: 'character', width: 512, fps: 30 });
+    expect(local.cloudAvatar).toBeUndefined();
+    const remote = parseConfig({ ...valid, AVATAR: 'remote', AVATAR_JOIN_TIMEOUT: '5' });
+    expect(remote.avatarWorker).toEqual({ name: DEFAULT_AVATAR_WORKER_NAME, port: 8082, joinTimeoutMs: 5000 });
+    const bey = parseConfig({ ...valid, AVATAR: 'bey', BEY_API_KEY: 'k', AVATAR_ID: 'a-1' });
+    expect(bey.cloudAvatar).toEqual({ provider: 'bey', apiKey: 'k', avatarId: 'a-1', apiUrl: undefined });
+  });
+
+  test('avatar mistakes name the variable', () => {
+    expect(errorFor({ ...valid, AVATAR: 'character' })).toMatch(/^AVATAR Invalid option/);
+    expect(errorFor({ ...valid, AVATAR: 'anam' })).toBe(
+      'AVATAR=anam needs ANAM_API_KEY: set it in .env, or use AVATAR=local',
+    );
+    expect(errorFor({ ...valid, AVATAR_RENDERER: 'puppet' })).toMatch(/^AVATAR_RENDERER /);
+    expect(errorFor({ ...valid, AVATAR_WORKER_NAME: 'has space' })).toMatch(/^AVATAR_WORKER_NAME must be 1-64/);
+    expect(errorFor({ ...valid, AVATAR_ID: 'a/b' })).toMatch(/^AVATAR_ID must be an id/);
+    expect(errorFor({ ...valid, AVATAR_JOIN_TIMEOUT: '0' })).toMatch(/^AVATAR_JOIN_TIMEOUT /);
+  });
+
+  test('the avatar worker reads only the room connection, the drawing and the worker settings', () => {
+    // Model settings that would stop the agent worker do not concern it.
+    const config = parseAvatarWorkerConfig({ MODEL_PROVIDER: 'openai', AVATAR: 'bey', AVATAR_RENDERER: 'mouth-block' });
+    expect(config.avatar.renderer).toBe('mouth-block');
+    expect(config.avatarWorker).toEqual({ name: DEFAULT_AVATAR_WORKER_NAME, port: 8082 });
+    expect(() => parseAvatarWorkerConfig({ AVATAR_FPS: '7' })).toThrow(/^AVATAR_FPS /);
+  });
+
+  test('AVATAR=hedra stops the worker at start-up with the vendor’s notice', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/agent.ts', 'start'], {
+      env: { PATH: process.env.PATH, AVATAR: 'hedra', HEDRA_API_KEY: 'x', DOTENV_CONFIG_PATH: '/dev/null' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toMatch(
+      /^config error: AVATAR=hedra: The Hedra realtime avatar service has been disabled/,
+    );
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   test('the worker exits 2 with one line and no stack trace on a bad setting', () => {

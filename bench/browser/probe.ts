@@ -11,7 +11,15 @@
 // (MediaStreamTrackProcessor sees each 10 ms chunk when the element's renderer takes it from the
 // jitter buffer) and dated by the output delay Chromium reports for that renderer (`media-playout`
 // stats), which is also the delay its lip sync accounts for.
-import { type RemoteTrack, Room, RoomEvent, Track } from 'livekit-client';
+import { type RemoteParticipant, type RemoteTrack, Room, RoomEvent, Track } from 'livekit-client';
+import { PUBLISH_ON_BEHALF_ATTRIBUTE } from '../../src/avatar/remote/protocol.ts';
+
+/**
+ * Whose tracks the probe records. `any`: every published track (the in-process avatar publishes as the
+ * agent itself, and nobody else in the room publishes). `avatar-worker`: only a participant that
+ * publishes on behalf of an agent present in the room (`lk.publish_on_behalf`), i.e. an avatar worker's.
+ */
+export type Watch = 'any' | 'avatar-worker';
 
 interface Sample {
   at: number;
@@ -160,10 +168,17 @@ function recordVideo(track: RemoteTrack) {
   element.requestVideoFrameCallback(onFrame);
 }
 
+function watched(watch: Watch, publisher: RemoteParticipant): boolean {
+  if (watch === 'any') return true;
+  const agent = publisher.attributes[PUBLISH_ON_BEHALF_ATTRIBUTE];
+  return agent !== undefined && room?.remoteParticipants.has(agent) === true;
+}
+
 Object.assign(window, {
-  async joinProbe(url: string, token: string) {
+  async joinProbe(url: string, token: string, watch: Watch = 'any') {
     room = new Room({ adaptiveStream: false, dynacast: false });
-    room.on(RoomEvent.TrackSubscribed, (track) => {
+    room.on(RoomEvent.TrackSubscribed, (track, _publication, publisher) => {
+      if (!watched(watch, publisher)) return;
       if (track.kind === Track.Kind.Audio) void recordAudio(track);
       else if (track.kind === Track.Kind.Video) recordVideo(track);
     });

@@ -7,10 +7,11 @@ import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/lib/chromium.ts';
 import type { AudioSample, VideoSample } from '../../test/helpers/av_recorder.ts';
-import type { ProbeStats } from './probe.ts';
+import type { ProbeStats, Watch } from './probe.ts';
 
 export interface Viewer {
-  join(url: string, token: string): Promise<void>;
+  /** Joins and records the tracks of `watch` (default: any publisher). */
+  join(url: string, token: string, watch?: Watch): Promise<void>;
   chat(text: string): Promise<void>;
   /** Samples since the last read, on the browser's clock mapped to epoch ms. */
   read(): Promise<{ audio: AudioSample[]; video: VideoSample[] }>;
@@ -46,14 +47,15 @@ export async function openViewer(): Promise<Viewer> {
   await page.goto(`http://127.0.0.1:${port}/`);
 
   return {
-    join: (url, token) =>
+    join: (url, token, watch = 'any') =>
       page.evaluate(
-        ([u, t]) =>
-          (window as never as { joinProbe: (u: string, t: string) => Promise<void> }).joinProbe(
+        ([u, t, w]) =>
+          (window as never as { joinProbe: (u: string, t: string, w: Watch) => Promise<void> }).joinProbe(
             u as string,
             t as string,
+            w as Watch,
           ),
-        [url, token],
+        [url, token, watch],
       ),
     chat: (text) =>
       page.evaluate((t) => (window as never as { sendChat: (t: string) => Promise<void> }).sendChat(t), text),

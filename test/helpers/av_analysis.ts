@@ -78,3 +78,27 @@ export function quietFrom<T extends { at: number }>(
   }
   return start;
 }
+
+/** Mouth openness (measuring renderer) below which the mouth counts as at rest. */
+export const MOUTH_AT_REST = 0.08;
+
+export interface Interruption {
+  /** From the clear until the sound stayed below `silentRms`, and until the mouth stayed at rest (ms). */
+  silentMs: number;
+  restMs: number;
+}
+
+/** How long after `clearedAt` the listener's audio went quiet and the mouth came to rest, within `windowMs`. */
+export function interruption(
+  audio: AudioSample[],
+  video: VideoSample[],
+  clearedAt: number,
+  silentRms: number,
+  windowMs: number,
+): Interruption | undefined {
+  const until = clearedAt + windowMs;
+  const silent = quietFrom(audio, clearedAt, until, (s) => s.rms < silentRms);
+  const rest = quietFrom(video, clearedAt, until, (s) => s.openness < MOUTH_AT_REST);
+  if (silent === undefined || rest === undefined) return undefined;
+  return { silentMs: silent - clearedAt, restMs: rest - clearedAt };
+}

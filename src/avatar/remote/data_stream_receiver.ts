@@ -48,6 +48,7 @@ export class DataStreamReceiver {
     readonly senderIdentity: string,
     private readonly runner: Sink,
     private readonly logger: Logger,
+    private readonly maxSegmentSeconds = MAX_SEGMENT_SECONDS,
   ) {}
 
   start(): void {
@@ -99,13 +100,13 @@ export class DataStreamReceiver {
     this.runner.endSegment();
     const current = () => generation === this.#generation && !this.#closed;
     const pcm = new PcmAssembler(format);
-    const limit = MAX_SEGMENT_SECONDS * format.sampleRate;
+    const limit = this.maxSegmentSeconds * format.sampleRate;
     for await (const chunk of reader) {
       if (!current()) break;
       const frame = pcm.push(chunk);
       if (!frame) continue;
       if (pcm.samplesPerChannel > limit) {
-        this.logger.warn({ stream: reader.info.streamId }, `audio stream over ${MAX_SEGMENT_SECONDS} s; cut there`);
+        this.logger.warn({ stream: reader.info.streamId }, `audio stream over ${this.maxSegmentSeconds} s; cut there`);
         break;
       }
       await this.runner.pushAudio(frame);

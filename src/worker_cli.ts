@@ -1,0 +1,58 @@
+// How both workers (the agent and the avatar worker) start: user mistakes stop them with one line and
+// exit code 2 before they register, then agents' CLI runs them.
+import { cli, type JobRequest, ServerOptions } from '@livekit/agents';
+import { CharacterPackError, loadCharacterPack } from './avatar/character/pack.ts';
+import { type AvatarRendering, ConfigError, type LiveKitConfig, type WorkerConfig } from './config.ts';
+import { sessionLoad } from './worker_load.ts';
+
+/** Runs a start-up check; a user mistake (`mistake(err)` gives its line) exits 2 with that line. */
+export async function stopOnMistake(
+  check: () => unknown,
+  mistake: (err: unknown) => string | undefined,
+): Promise<void> {
+  try {
+    await check();
+  } catch (err) {
+    const line = mistake(err);
+    if (line === undefined) throw err;
+    process.stderr.write(`config error: ${line}\n`);
+    process.exit(2);
+  }
+}
+
+export const configMistake = (err: unknown) => (err instanceof ConfigError ? err.message : undefined);
+
+/** A broken character pack stops the worker here, not in every room it joins. */
+export function checkCharacterPack(avatar: AvatarRendering): Promise<void> {
+  if (avatar.renderer !== 'character') return Promise.resolve();
+  return stopOnMistake(
+    () => loadCharacterPack(avatar.character),
+    (err) => (err instanceof CharacterPackError ? `AVATAR_CHARACTER: ${err.message}` : undefined),
+  );
+}
+
+export interface WorkerStart {
+  /** The file with the agent definition (`import.meta.url` of the entry). */
+  entry: string;
+  agentName: string;
+  port: number;
+  livekit: LiveKitConfig;
+  worker: WorkerConfig;
+  requestFunc?: (request: JobRequest) => Promise<void>;
+}
+
+export function runWorker({ entry, agentName, port, livekit, worker, requestFunc }: WorkerStart): void {
+  cli.runApp(
+    new ServerOptions({
+      agent: entry,
+      agentName,
+      ...(requestFunc && { requestFunc }),
+      wsURL: livekit.url,
+      apiKey: livekit.apiKey,
+      apiSecret: livekit.apiSecret,
+      port,
+      numIdleProcesses: worker.idleProcesses,
+      ...(worker.maxSessions > 0 && { loadFunc: sessionLoad(worker.maxSessions) }),
+    }),
+  );
+}
