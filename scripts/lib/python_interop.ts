@@ -20,6 +20,8 @@ const HASH_CHARS = 16;
 const BIG_OUTPUT = { maxBuffer: 64 * 1024 * 1024 };
 /** What an install needs besides the interpreter: venv, and ensurepip to put pip into the venv. */
 const PROBE = 'import venv, ensurepip';
+/** The probe is an interpreter start: a hung one is as good as none. */
+const PROBE_TIMEOUT_MS = 10_000;
 
 const run = promisify(execFile);
 
@@ -29,7 +31,7 @@ export class InteropSetupError extends Error {
 
 /** Whether `python3` can make a venv with pip in it; cheap enough to call while collecting tests. */
 export function usablePython3(): boolean {
-  const probe = spawnSync('python3', ['-c', PROBE], { stdio: 'ignore', timeout: 10_000 });
+  const probe = spawnSync('python3', ['-c', PROBE], { stdio: 'ignore', timeout: PROBE_TIMEOUT_MS });
   return probe.status === 0;
 }
 
@@ -79,11 +81,20 @@ async function step(bin: string, args: string[], what: string): Promise<void> {
   }
 }
 
-/** Venvs of earlier requirements are 400 MB each that nothing uses any more. */
+/** Venvs of earlier requirements are 400 MB each that nothing uses any more; so are dead setups' leftovers. */
 async function removeOtherVenvs(keep: string): Promise<void> {
   for (const name of await readdir(VENVS_DIR).catch(() => [])) {
-    if (name !== keep && !name.includes('.partial-')) {
-      await rm(join(VENVS_DIR, name), { recursive: true, force: true });
-    }
+    const builder = /\.partial-(\d+)$/.exec(name)?.[1];
+    if (name === keep || (builder && running(Number(builder)))) continue;
+    await rm(join(VENVS_DIR, name), { recursive: true, force: true });
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
