@@ -8,29 +8,13 @@ import { DEFAULT_AVATAR_OPTIONS } from '../src/avatar/options.ts';
 import { DataStreamReceiver } from '../src/avatar/remote/data_stream_receiver.ts';
 import { AUDIO_STREAM_TOPIC, RPC_CLEAR_BUFFER, RPC_PLAYBACK_FINISHED } from '../src/avatar/remote/protocol.ts';
 import { MouthBlockRenderer } from '../src/avatar/renderers/mouth_block.ts';
+import { Arrivals } from './helpers/arrivals.ts';
 import { joinRoom, uniqueRoom } from './helpers/participant.ts';
 
 const livekit = inject('livekit');
 const OPTIONS = { ...DEFAULT_AVATAR_OPTIONS, width: 128, height: 128 };
 const RATE = 24_000;
 const FRAME_SECONDS = 1 / OPTIONS.fps;
-
-/** Items as they arrive, with a wait for the first one that matches. */
-class Arrivals<T> {
-  items: T[] = [];
-  #waiters: (() => void)[] = [];
-  push = (item: T) => {
-    this.items.push(item);
-    for (const wake of this.#waiters.splice(0)) wake();
-  };
-  async waitFor(match: (item: T, index: number) => boolean): Promise<T> {
-    for (;;) {
-      const found = this.items.find(match);
-      if (found !== undefined) return found;
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-}
 
 class LogLines extends Arrivals<string> {
   info = (_: object, msg: string) => this.push(msg);

@@ -50,6 +50,17 @@ interface Segment {
   started: boolean;
   writer: Promise<ByteStreamWriter | undefined> | undefined;
   timer?: NodeJS.Timeout;
+  /**
+   * A finish taken for an older, given-up segment arrived while this one was the oldest pending: it
+   * may have been this one's (the avatar dropped the older one's), so giving up on this one must not
+   * make the avatar owe yet another finish.
+   */
+  mayBeAnswered?: boolean;
+  /**
+   * Given up on (the avatar left) while the agent was still capturing it: agents counts the rest of
+   * its frames in this same segment, so they go nowhere rather than start a segment of their own.
+   */
+  abandoned?: boolean;
 }
 
 type Presence = 'unknown' | 'present' | 'absent';
@@ -91,6 +102,7 @@ export class DataStreamAudioOutput extends voice.AudioOutput {
     await super.captureFrame(frame);
     await this.#avatarReady();
     const segment = this.#capturing ?? this.#open(frame);
+    if (segment.abandoned) return;
     segment.seconds += frame.samplesPerChannel / frame.sampleRate;
     if (!segment.writer) return;
     const writer = segment.writer;
@@ -106,6 +118,7 @@ export class DataStreamAudioOutput extends voice.AudioOutput {
     const segment = this.#capturing;
     if (!segment) return;
     this.#capturing = undefined;
+    if (segment.abandoned) return;
     if (!segment.writer) {
       // Nobody to play it: the agent must not wait for it.
       this.#finish(segment, { playbackPosition: 0, interrupted: false });
@@ -211,7 +224,7 @@ export class DataStreamAudioOutput extends voice.AudioOutput {
     segment.timer = setTimeout(() => {
       if (!this.#pending.includes(segment)) return;
       this.#log.warn(`the avatar ${problem}; the segment counts as played`);
-      this.#stale++;
+      if (!segment.mayBeAnswered) this.#stale++;
       this.#finish(segment, { playbackPosition: segment.seconds, interrupted: true });
     }, ms);
   }
@@ -226,8 +239,12 @@ export class DataStreamAudioOutput extends voice.AudioOutput {
   }
 
   #giveUpAll(interrupted: boolean): void {
-    if (this.#capturing) this.#closeStream(this.#capturing);
-    this.#capturing = undefined;
+    const capturing = this.#capturing;
+    if (capturing) {
+      this.#closeStream(capturing);
+      capturing.abandoned = true;
+      capturing.writer = undefined;
+    }
     for (const segment of [...this.#pending]) {
       this.#finish(segment, { playbackPosition: segment.seconds, interrupted });
     }
@@ -258,6 +275,7 @@ export class DataStreamAudioOutput extends voice.AudioOutput {
     if (this.#stale > 0) {
       // The answer to a segment this side already finished when the avatar was late.
       this.#stale--;
+      if (this.#pending[0]) this.#pending[0].mayBeAnswered = true;
       return 'ok';
     }
     const segment = this.#pending[0];
