@@ -61,9 +61,8 @@ export default defineAgent<ProcessData>({
       turnHandling: createTurnDetection(config.turnDetection),
     });
 
-    const withAvatar = config.avatarMode !== 'off';
     // The avatar starts as soon as the agent is in the room: video flows before the first word.
-    if (withAvatar) await ctx.connect();
+    if (config.avatarMode !== 'off') await ctx.connect();
     const makeRenderer = async () => ctx.proc.userData.makeRenderer ?? (await prepareRenderer(config.avatar));
     const avatar = await startAvatar(config, session, ctx.room, makeRenderer, logger);
     reportTurnTimings(session, ctx.room, logger, () => avatar?.latencyMs());
@@ -76,7 +75,7 @@ export default defineAgent<ProcessData>({
       // The room, not one participant, decides when the session ends: see endWhenHumansLeave.
       inputOptions: { closeOnDisconnect: false, textInputCallback: typedMessageHandler(logger) },
       // With an avatar, the avatar publishes the voice; RoomIO would add a second audio track.
-      outputOptions: { audioEnabled: !withAvatar },
+      outputOptions: { audioEnabled: !avatar },
     });
     endWhenHumansLeave(ctx.room, session, (reason) => ctx.shutdown(reason), logger);
     registerSayRpc(ctx.room, session, logger);

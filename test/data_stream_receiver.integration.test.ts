@@ -9,7 +9,7 @@ import { DataStreamReceiver } from '../src/avatar/remote/data_stream_receiver.ts
 import { AUDIO_STREAM_TOPIC, RPC_CLEAR_BUFFER, RPC_PLAYBACK_FINISHED } from '../src/avatar/remote/protocol.ts';
 import { MouthBlockRenderer } from '../src/avatar/renderers/mouth_block.ts';
 import { Arrivals } from './helpers/arrivals.ts';
-import { joinRoom, uniqueRoom } from './helpers/participant.ts';
+import { joinRoom, uniqueRoom, waitForParticipant } from './helpers/participant.ts';
 
 const livekit = inject('livekit');
 const OPTIONS = { ...DEFAULT_AVATAR_OPTIONS, width: 128, height: 128 };
@@ -39,12 +39,12 @@ interface Avatar {
   log: LogLines;
 }
 
-async function startAvatar(roomName: string, sender: string): Promise<Avatar> {
+async function startAvatar(roomName: string, sender: string, maxSegmentSeconds?: number): Promise<Avatar> {
   const room = await joinRoom(livekit, { room: roomName, identity: `avatar-${sender}` });
   const runner = new AvatarRunner(room, new MouthBlockRenderer(OPTIONS.width, OPTIONS.height), OPTIONS);
   await runner.start();
   const log = new LogLines();
-  const receiver = new DataStreamReceiver(room, sender, runner, log);
+  const receiver = new DataStreamReceiver(room, sender, runner, log, maxSegmentSeconds);
   receiver.start();
   return { room, runner, receiver, log };
 }
@@ -191,6 +191,64 @@ describe('what no agent should send', () => {
       expect(answer).toBe('reject');
     } finally {
       await stranger.disconnect();
+    }
+  });
+});
+
+describe('streams that do not end as they should', () => {
+  /** A stream of `seconds` of tone that stays open: the sender decides when (if ever) it ends. */
+  const openStream = async (room: Room, to: string, seconds: number) => {
+    const writer = await room.localParticipant?.streamBytes({
+      topic: AUDIO_STREAM_TOPIC,
+      destinationIdentities: [to],
+      attributes: { sample_rate: String(RATE), num_channels: '1' },
+    });
+    for (const frame of tone(seconds)) await writer?.write(new Uint8Array(frame.data.buffer));
+    return writer;
+  };
+
+  test('an endless stream is cut at the segment limit with one log line, and reported finished there', async () => {
+    const LIMIT_SECONDS = 0.5;
+    const name = uniqueRoom('remote-endless');
+    const avatar = await startAvatar(name, 'endless-agent', LIMIT_SECONDS);
+    const agent = await joinRoom(livekit, { room: name, identity: 'endless-agent' });
+    const finished = new Arrivals<string>();
+    agent.localParticipant?.registerRpcMethod(RPC_PLAYBACK_FINISHED, async ({ payload }) => {
+      finished.push(payload);
+      return 'ok';
+    });
+    agent.localParticipant?.registerRpcMethod('lk.playback_started', async () => 'ok');
+    try {
+      const writer = await openStream(agent, avatar.room.localParticipant?.identity ?? '', 2);
+      await avatar.log.waitForLine(new RegExp(`over ${LIMIT_SECONDS} s; cut there`));
+      const ev = JSON.parse(await finished.waitFor(() => true)) as { playback_position: number; interrupted: boolean };
+      expect(ev.interrupted).toBe(false);
+      expect(ev.playback_position).toBeLessThanOrEqual(LIMIT_SECONDS + FRAME_SECONDS);
+      expect(avatar.log.items.filter((l) => /cut there/.test(l))).toHaveLength(1);
+      await writer?.close();
+    } finally {
+      await stopAvatar(avatar);
+      await agent.disconnect();
+    }
+  });
+
+  test('an agent that vanishes mid-segment: its queued speech is dropped with one log line', async () => {
+    const name = uniqueRoom('remote-vanish');
+    const avatar = await startAvatar(name, 'vanishing-agent');
+    const agent = await joinRoom(livekit, { room: name, identity: 'vanishing-agent' });
+    // An agent that has been in the room: the server tells others of a new participant a moment late.
+    await waitForParticipant(avatar.room, (p) => p.identity === 'vanishing-agent', 10_000);
+    const ended = new Promise<{ interrupted: boolean }>((resolve) => avatar.runner.once('playbackFinished', resolve));
+    try {
+      const started = new Promise<void>((resolve) => avatar.runner.once('playbackStarted', () => resolve()));
+      await openStream(agent, avatar.room.localParticipant?.identity ?? '', 3);
+      await started;
+      await agent.disconnect();
+      await avatar.log.waitForLine(/the agent left; its queued speech is dropped/);
+      expect((await ended).interrupted).toBe(true);
+      expect(avatar.runner.snapshot().inputBufferedMs).toBe(0);
+    } finally {
+      await stopAvatar(avatar);
     }
   });
 });

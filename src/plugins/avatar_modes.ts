@@ -4,7 +4,7 @@ import type { log, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import type { RendererFactory } from '../avatar/renderers/prepare.ts';
 import type { Config } from '../config.ts';
-import { startCloudAvatar } from './cloud_avatar.ts';
+import { CloudAvatarError, startCloudAvatar } from './cloud_avatar.ts';
 import { LocalAvatarSession } from './local_avatar.ts';
 import { RemoteAvatarSession } from './remote_avatar.ts';
 
@@ -13,7 +13,7 @@ export interface StartedAvatar {
   latencyMs(): number | undefined;
 }
 
-/** Starts the configured avatar in the connected room; undefined for AVATAR=off. */
+/** Starts the configured avatar in the connected room; undefined when the agent speaks without one. */
 export async function startAvatar(
   config: Config,
   session: voice.AgentSession,
@@ -39,7 +39,14 @@ export async function startAvatar(
     default: {
       const cloud = config.cloudAvatar;
       if (!cloud) throw new Error(`AVATAR=${config.avatarMode} has no provider settings`);
-      await startCloudAvatar(cloud, config.livekit, config.avatarWorker.joinTimeoutMs, session, room, logger);
+      try {
+        await startCloudAvatar(cloud, config.livekit, config.avatarWorker.joinTimeoutMs, session, room, logger);
+      } catch (err) {
+        if (!(err instanceof CloudAvatarError)) throw err;
+        // A provider outage should not silence the agent: it talks on without a face.
+        logger.error(`${err.message}; speaking without a face`);
+        return undefined;
+      }
       return unknown;
     }
   }

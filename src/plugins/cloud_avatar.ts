@@ -30,6 +30,11 @@ interface Provider {
   create(config: CloudAvatarConfig, identity: string): ProviderSession;
 }
 
+/** The provider would not start an avatar (its API refused or could not be reached). */
+export class CloudAvatarError extends Error {
+  override name = 'CloudAvatarError';
+}
+
 /** LemonSlice renders from 16 kHz audio (its plugin's rate). */
 const LEMONSLICE_SAMPLE_RATE = 16_000;
 
@@ -93,11 +98,16 @@ export async function startCloudAvatar(
   logger: ReturnType<typeof log>,
 ): Promise<DataStreamAudioOutput> {
   const provider = PROVIDERS[config.provider];
-  await createCloudAvatar(config).start(session, room, {
-    livekitUrl: livekit.url,
-    livekitApiKey: livekit.apiKey,
-    livekitApiSecret: livekit.apiSecret,
-  });
+  try {
+    await createCloudAvatar(config).start(session, room, {
+      livekitUrl: livekit.url,
+      livekitApiKey: livekit.apiKey,
+      livekitApiSecret: livekit.apiSecret,
+    });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new CloudAvatarError(`AVATAR=${config.provider}: could not start the avatar: ${reason}`);
+  }
   logger.info({ provider: config.provider }, 'cloud avatar started');
   // The plugin registers its own output's RPC handlers a few microtasks after start() returns: ours
   // replace them, so they must come after.
