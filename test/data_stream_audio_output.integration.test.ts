@@ -168,7 +168,8 @@ class RawAvatar {
     const room = await joinRoom(livekit, { room: roomName, identity });
     const avatar = new RawAvatar(room, agentIdentity, new VideoSource(FACE_PX, FACE_PX));
     room.registerByteStreamHandler(AUDIO_STREAM_TOPIC, (reader, from) => {
-      void avatar.#read(reader, from.identity);
+      // An avatar that leaves mid-stream (a case below) stops reading: its reader rejects then.
+      avatar.#read(reader, from.identity).catch(() => {});
     });
     room.localParticipant?.registerRpcMethod(RPC_CLEAR_BUFFER, async ({ callerIdentity }) => {
       avatar.clears.push(callerIdentity);
