@@ -4,7 +4,7 @@ import type { RemoteParticipant, Room } from '@livekit/rtc-node';
 import { joinToken } from '../scripts/lib/tokens.ts';
 import type { LiveKitConfig } from '../src/config.ts';
 import { FIXTURE_API_KEY, type OpenAIFixture, startOpenAIFixture } from '../test/fixtures/openai_fixture.ts';
-import { avOffset, frameIntervals, type Offset, percentile, quietFrom } from '../test/helpers/av_analysis.ts';
+import { avOffset, frameIntervals, interruption, type Offset, percentile } from '../test/helpers/av_analysis.ts';
 import { type AudioSample, AvRecorder, epochNow, type VideoSample } from '../test/helpers/av_recorder.ts';
 import { joinRoom, sendChat, uniqueRoom, waitForAgent, waitForAttribute } from '../test/helpers/participant.ts';
 import { type RunningWorker, startWorker } from '../test/helpers/worker.ts';
@@ -15,7 +15,6 @@ import type { Metrics } from './report.ts';
 
 const FPS = 30;
 const SOUND_RMS = 300;
-const MOUTH_AT_REST = 0.08;
 /** Turns per worker; the two workers take turns, so load changes on the machine hit both alike. */
 const FIRST_AUDIO_ROUNDS = 10;
 const AGENT_STATE = 'lk.agent.state';
@@ -117,13 +116,7 @@ export class Bench {
     // The next turn starts from a listening agent and a quiet subscriber, not on this reply's tail.
     await waitForAttribute(agent, room, AGENT_STATE, 30_000, (v) => v === 'speaking');
     await waitForAttribute(agent, room, AGENT_STATE, 30_000, (v) => v === 'listening');
-    const listening = epochNow();
-    let quietSince: number | undefined;
-    await rec.waitForAudio((s) => {
-      if (s.at <= listening) return false;
-      quietSince = s.rms > SOUND_RMS ? undefined : (quietSince ?? s.at);
-      return quietSince !== undefined && s.at - quietSince >= TURN_QUIET_MS;
-    });
+    await rec.waitForQuiet(epochNow(), SOUND_RMS, TURN_QUIET_MS);
     return sound.at - tts.at;
   }
 
@@ -138,9 +131,8 @@ export class Bench {
       const line = await worker.waitForLog(new RegExp(`"room":"${room.name}".*avatar interrupted`));
       const clearedAt = (JSON.parse(line) as { clearedAt: number }).clearedAt;
       await rec.waitForAudio((s) => s.at > clearedAt + 1000);
-      const silent = quietFrom(rec.audio, clearedAt, clearedAt + 1000, (s) => s.rms < SOUND_RMS);
-      const rest = quietFrom(rec.video, clearedAt, clearedAt + 1000, (s) => s.openness < MOUTH_AT_REST);
-      if (silent !== undefined && rest !== undefined) results.push(Math.max(silent, rest) - clearedAt);
+      const heard = interruption(rec.audio, rec.video, clearedAt, SOUND_RMS, 1000);
+      if (heard) results.push(Math.max(heard.silentMs, heard.restMs));
       await this.leave(room, rec);
     }
     this.fixture.behaviour.replyDelayMs = 0;

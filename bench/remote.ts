@@ -8,7 +8,7 @@ import { joinToken } from '../scripts/lib/tokens.ts';
 import { PUBLISH_ON_BEHALF_ATTRIBUTE } from '../src/avatar/remote/protocol.ts';
 import type { LiveKitConfig } from '../src/config.ts';
 import { FIXTURE_API_KEY, type OpenAIFixture, startOpenAIFixture } from '../test/fixtures/openai_fixture.ts';
-import { avOffset, percentile, quietFrom } from '../test/helpers/av_analysis.ts';
+import { avOffset, interruption, percentile } from '../test/helpers/av_analysis.ts';
 import { type AudioSample, AvRecorder, epochNow, type VideoSample } from '../test/helpers/av_recorder.ts';
 import {
   isAgent,
@@ -28,7 +28,6 @@ import type { Metrics } from './report.ts';
 const FPS = 30;
 const FRAME_MS = 1000 / FPS;
 const SOUND_RMS = 300;
-const MOUTH_AT_REST = 0.08;
 const AGENT_STATE = 'lk.agent.state';
 /** Silence at the subscriber that marks a reply as over (as in bench/avatar.ts). */
 const TURN_QUIET_MS = 500;
@@ -206,13 +205,7 @@ class RemoteBench {
     await c.rec.waitForAudio((s) => s.at > tts.at && s.rms > SOUND_RMS, 30_000);
     // While the answer sounds the agent is thinking or speaking, never still listening from before it.
     await waitForAttribute(c.agent, c.room, AGENT_STATE, 30_000, (v) => v === 'listening');
-    const listening = epochNow();
-    let quietSince: number | undefined;
-    await c.rec.waitForAudio((s) => {
-      if (s.at <= listening) return false;
-      quietSince = s.rms > SOUND_RMS ? undefined : (quietSince ?? s.at);
-      return quietSince !== undefined && s.at - quietSince >= TURN_QUIET_MS;
-    }, 30_000);
+    await c.rec.waitForQuiet(epochNow(), SOUND_RMS, TURN_QUIET_MS, 30_000);
   }
 
   /**
@@ -239,13 +232,12 @@ class RemoteBench {
     const clearedAt = (JSON.parse(line) as { clearedAt: number }).clearedAt;
     await rec.waitForAudio((s) => s.at > clearedAt + INTERRUPT_SPAN_MS);
     const until = clearedAt + INTERRUPT_SPAN_MS;
-    const silent = quietFrom(rec.audio, sent, until, (s) => s.rms < SOUND_RMS);
-    const rest = quietFrom(rec.video, sent, until, (s) => s.openness < MOUTH_AT_REST);
+    const heard = interruption(rec.audio, rec.video, sent, SOUND_RMS, until - sent);
     await this.untilAnswered(c, answer);
     this.fixture.behaviour.replyDelayMs = 0;
-    if (silent === undefined || rest === undefined) return undefined;
-    const done = Math.max(silent, rest);
-    return { fromClear: Math.max(0, done - clearedAt), fromChat: done - sent };
+    if (!heard) return undefined;
+    const fromChat = Math.max(heard.silentMs, heard.restMs);
+    return { fromClear: Math.max(0, fromChat - (clearedAt - sent)), fromChat };
   }
 
   /**

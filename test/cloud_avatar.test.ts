@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { initializeLogger, log, voice } from '@livekit/agents';
-import { AudioFrame, dispose, Room } from '@livekit/rtc-node';
+import { dispose, Room } from '@livekit/rtc-node';
 import { type ClaimGrants, TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { AvatarRunner } from '../src/avatar/avatar_runner.ts';
@@ -19,6 +19,7 @@ import { type CloudAvatarConfig, type CloudAvatarProvider, ConfigError, parseCon
 import { createCloudAvatar, startCloudAvatar } from '../src/plugins/cloud_avatar.ts';
 import { DataStreamAudioOutput } from '../src/plugins/data_stream_audio_output.ts';
 import { joinRoom, uniqueRoom } from './helpers/participant.ts';
+import { tone } from './helpers/tone.ts';
 
 const livekit = inject('livekit');
 const OPTIONS = { ...DEFAULT_AVATAR_OPTIONS, width: 128, height: 128 };
@@ -267,16 +268,6 @@ function vendorAvatar(started: VendorAvatar[]): AvatarLauncher {
     started.push({ room, runner, receiver });
     await runner.start();
   };
-}
-
-function tone(seconds: number, rate: number): AudioFrame[] {
-  const perFrame = rate / 100;
-  return Array.from({ length: Math.round(seconds * 100) }, (_, i) => {
-    const data = new Int16Array(perFrame);
-    for (let k = 0; k < perFrame; k++)
-      data[k] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * (i * perFrame + k)) / rate));
-    return new AudioFrame(data, rate, 1, perFrame);
-  });
 }
 
 /** A session as the worker has it when the avatar starts: built, not started, no models to load. */

@@ -29,6 +29,7 @@ import { MouthBlockRenderer } from '../src/avatar/renderers/mouth_block.ts';
 import { CLEAR_TIMEOUT_MS, DataStreamAudioOutput, PLAYOUT_SLACK_MS } from '../src/plugins/data_stream_audio_output.ts';
 import { Arrivals } from './helpers/arrivals.ts';
 import { joinRoom, uniqueRoom, waitForParticipant } from './helpers/participant.ts';
+import { tone } from './helpers/tone.ts';
 
 const livekit = inject('livekit');
 const OPTIONS = { ...DEFAULT_AVATAR_OPTIONS, width: 128, height: 128 };
@@ -89,17 +90,6 @@ class RecordedLog extends Arrivals<LogLine> {
     this.waitFor((l) => l.level === level && pattern.test(l.msg));
   count = (level: LogLine['level'], pattern = /./) =>
     this.items.filter((l) => l.level === level && pattern.test(l.msg)).length;
-}
-
-/** 10 ms frames of a tone, each on a buffer of its own (the way agents' TTS pipeline hands them on). */
-function tone(seconds: number, rate = RATE): AudioFrame[] {
-  const perFrame = rate / 100;
-  return Array.from({ length: Math.round(seconds * 100) }, (_, i) => {
-    const data = new Int16Array(perFrame);
-    for (let k = 0; k < perFrame; k++)
-      data[k] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * (i * perFrame + k)) / rate));
-    return new AudioFrame(data, rate, 1, perFrame);
-  });
 }
 
 async function speak(output: voice.AudioOutput, seconds: number, rate = RATE): Promise<void> {

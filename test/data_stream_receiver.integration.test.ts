@@ -1,7 +1,7 @@
 // The avatar's side of LiveKit's avatar data-stream protocol on a real server: agents-js's own sender
 // (DataStreamAudioOutput) drives our receiver and runner; a raw participant sends what no agent should.
 import { initializeLogger, voice } from '@livekit/agents';
-import { AudioFrame, dispose, type Room, type RpcInvocationData } from '@livekit/rtc-node';
+import { dispose, type Room, type RpcInvocationData } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { AvatarRunner } from '../src/avatar/avatar_runner.ts';
 import { DEFAULT_AVATAR_OPTIONS } from '../src/avatar/options.ts';
@@ -10,6 +10,7 @@ import { AUDIO_STREAM_TOPIC, RPC_CLEAR_BUFFER, RPC_PLAYBACK_FINISHED } from '../
 import { MouthBlockRenderer } from '../src/avatar/renderers/mouth_block.ts';
 import { Arrivals } from './helpers/arrivals.ts';
 import { joinRoom, uniqueRoom, waitForParticipant } from './helpers/participant.ts';
+import { tone } from './helpers/tone.ts';
 
 const livekit = inject('livekit');
 const OPTIONS = { ...DEFAULT_AVATAR_OPTIONS, width: 128, height: 128 };
@@ -20,16 +21,6 @@ class LogLines extends Arrivals<string> {
   info = (_: object, msg: string) => this.push(msg);
   warn = (_: object, msg: string) => this.push(msg);
   waitForLine = (pattern: RegExp) => this.waitFor((line) => pattern.test(line));
-}
-
-function tone(seconds: number, rate = RATE): AudioFrame[] {
-  const perFrame = rate / 100;
-  return Array.from({ length: Math.round(seconds * 100) }, (_, i) => {
-    const data = new Int16Array(perFrame);
-    for (let k = 0; k < perFrame; k++)
-      data[k] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * (i * perFrame + k)) / rate));
-    return new AudioFrame(data, rate, 1, perFrame);
-  });
 }
 
 interface Avatar {

@@ -105,6 +105,16 @@ export class AvRecorder {
     );
   }
 
+  /** Resolves once the audio after `after` has stayed below `soundRms` for `quietMs`. */
+  async waitForQuiet(after: number, soundRms: number, quietMs: number, timeoutMs = 20_000): Promise<void> {
+    let quietSince: number | undefined;
+    await this.waitForAudio((s) => {
+      if (s.at <= after) return false;
+      quietSince = s.rms > soundRms ? undefined : (quietSince ?? s.at);
+      return quietSince !== undefined && s.at - quietSince >= quietMs;
+    }, timeoutMs);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.#streams.map((s) => s.cancel().catch(() => {})));
   }
