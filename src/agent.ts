@@ -6,6 +6,8 @@ import * as silero from '@livekit/agents-plugin-silero';
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
 import { loadConfig } from './config.ts';
 import { parseDispatchMetadata } from './dispatch_metadata.ts';
+import { flushJobMetrics, jobMetrics } from './observability/job_metrics.ts';
+import { recordAvatar, recordSession, recordTurn } from './observability/session_metrics.ts';
 import { checkModelFiles, ModelFileError } from './offline/model_check.ts';
 import { startAvatar } from './plugins/avatar_modes.ts';
 import { createCloudAvatar } from './plugins/cloud_avatar.ts';
@@ -19,7 +21,7 @@ import {
 } from './plugins/index.ts';
 import { endWhenHumansLeave } from './room_presence.ts';
 import { registerSayRpc } from './say_rpc.ts';
-import { typedMessageHandler } from './text_input.ts';
+import { registerChatInput } from './text_input.ts';
 import { reportTurnTimings } from './turn_timings.ts';
 import { checkCharacterPack, configMistake, runWorker, stopOnMistake } from './worker_cli.ts';
 
@@ -40,6 +42,8 @@ export default defineAgent<ProcessData>({
   // Once per job process, before any job: loading the models and drawing the character take a moment.
   prewarm: async (proc: JobProcess<ProcessData>) => {
     const config = loadConfig();
+    // A warm process's memory counts in the worker's metrics too, not only once it has a job.
+    jobMetrics();
     proc.userData.vad = await silero.VAD.load({ minSilenceDuration: VAD_MIN_SILENCE_MS });
     proc.userData.engines = await loadOfflineEngines(config);
     if (config.avatarMode === 'local') proc.userData.makeRenderer = await prepareRenderer(config.avatar);
@@ -65,7 +69,17 @@ export default defineAgent<ProcessData>({
     if (config.avatarMode !== 'off') await ctx.connect();
     const makeRenderer = async () => ctx.proc.userData.makeRenderer ?? (await prepareRenderer(config.avatar));
     const avatar = await startAvatar(config, session, ctx.room, makeRenderer, logger);
-    reportTurnTimings(session, ctx.room, logger, () => avatar?.latencyMs());
+    const metrics = jobMetrics();
+    const sessionEnded = recordSession(session, metrics);
+    if (avatar?.metrics) recordAvatar(metrics, avatar.metrics);
+    ctx.addShutdownCallback(async () => {
+      sessionEnded();
+      await flushJobMetrics();
+    });
+    reportTurnTimings(session, ctx.room, logger, {
+      avatarLatency: () => avatar?.latencyMs(),
+      onTurn: (timings) => recordTurn(metrics, timings),
+    });
     // A job outlives `entry`: end it when the conversation is over, or its process lingers.
     session.on(voice.AgentSessionEventTypes.Close, (ev) => ctx.shutdown(`session closed: ${ev.reason}`));
 
@@ -73,12 +87,14 @@ export default defineAgent<ProcessData>({
       agent: new voice.Agent({ instructions: choices.instructions ?? config.instructions }),
       room: ctx.room,
       // The room, not one participant, decides when the session ends: see endWhenHumansLeave.
-      inputOptions: { closeOnDisconnect: false, textInputCallback: typedMessageHandler(logger) },
+      // Typed messages are read by registerChatInput (limits on size, time and rate), not by RoomIO.
+      inputOptions: { closeOnDisconnect: false, textEnabled: false },
       // With an avatar, the avatar publishes the voice; RoomIO would add a second audio track.
       outputOptions: { audioEnabled: !avatar },
     });
     endWhenHumansLeave(ctx.room, session, (reason) => ctx.shutdown(reason), logger);
     registerSayRpc(ctx.room, session, logger);
+    registerChatInput(ctx.room, session, logger);
 
     const greeting = choices.greeting ?? config.greeting;
     if (greeting) session.say(greeting);
@@ -96,7 +112,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const cloud = config.cloudAvatar;
   if (cloud) await stopOnMistake(() => createCloudAvatar(cloud), configMistake);
   if (config.avatarMode === 'local') await checkCharacterPack(config.avatar);
-  runWorker({
+  await runWorker({
     entry: fileURLToPath(import.meta.url),
     agentName: config.agentName,
     port: config.worker.port,

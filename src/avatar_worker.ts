@@ -11,6 +11,8 @@ import { type AvatarDispatch, parseAvatarDispatch } from './avatar/remote/dispat
 import { PUBLISH_ON_BEHALF_ATTRIBUTE } from './avatar/remote/protocol.ts';
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
 import { loadConfig, parseAvatarWorkerConfig } from './config.ts';
+import { flushJobMetrics, jobMetrics } from './observability/job_metrics.ts';
+import { countActive, recordAvatar } from './observability/session_metrics.ts';
 import { AVATAR_STATS_ATTRIBUTE } from './plugins/local_avatar.ts';
 import { checkCharacterPack, runWorker } from './worker_cli.ts';
 
@@ -42,6 +44,7 @@ async function acceptDispatch(request: JobRequest): Promise<void> {
 
 export default defineAgent<ProcessData>({
   prewarm: async (proc: JobProcess<ProcessData>) => {
+    jobMetrics();
     proc.userData.makeRenderer = await prepareRenderer(loadWorkerConfig().avatar);
   },
 
@@ -67,9 +70,14 @@ export default defineAgent<ProcessData>({
     const receiver = new DataStreamReceiver(ctx.room, agent.identity, runner, logger);
     // Listening before the tracks go up: the agent starts streaming once it sees the video track.
     receiver.start();
+    const metrics = jobMetrics();
+    recordAvatar(metrics, runner);
+    const sessionEnded = countActive(metrics);
     ctx.addShutdownCallback(async () => {
       receiver.close();
       await runner.close();
+      sessionEnded();
+      await flushJobMetrics();
     });
     runner.on('metrics', (metrics) => {
       ctx.room.localParticipant
@@ -109,7 +117,7 @@ async function findAgent(room: Room, identity: string | undefined): Promise<Remo
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = loadWorkerConfig();
   await checkCharacterPack(config.avatar);
-  runWorker({
+  await runWorker({
     entry: fileURLToPath(import.meta.url),
     agentName: config.avatarWorker.name,
     port: config.avatarWorker.port,

@@ -104,6 +104,8 @@ const workerSchema = z.object({
   /** Sessions one worker takes before it reports full; 0 reports CPU usage instead (LiveKit's default). */
   WORKER_MAX_SESSIONS: z.coerce.number().int().min(0).max(1000).default(4),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  /** Seconds a stopping worker (SIGTERM) waits for running conversations to end before it closes them. */
+  WORKER_DRAIN_TIMEOUT: z.coerce.number().int().min(0).max(86_400).default(600),
 });
 
 const avatarWorkerSchema = livekitSchema
@@ -113,6 +115,8 @@ const avatarWorkerSchema = livekitSchema
     AVATAR_WORKER_NAME: agentName.default(DEFAULT_AVATAR_WORKER_NAME),
     /** Health port of the avatar worker (the agent worker has WORKER_PORT). */
     AVATAR_WORKER_PORT: port.default(8082),
+    /** Prometheus /metrics of the avatar worker (0 = off). */
+    AVATAR_METRICS_PORT: port.default(9465),
   })
   .extend(workerSchema.shape);
 
@@ -165,6 +169,8 @@ const schema = avatarWorkerSchema.extend({
   HEDRA_API_KEY: optional(z.string()),
 
   WORKER_PORT: port.default(8081),
+  /** Prometheus /metrics of the agent worker, its job processes summed (0 = off). */
+  METRICS_PORT: port.default(9464),
   /** Where `npm start` serves the web app (http://localhost:WEB_PORT). */
   WEB_PORT: port.default(3000),
 });
@@ -225,6 +231,9 @@ export interface WorkerConfig {
   /** 0 = report CPU usage as the load. */
   maxSessions: number;
   logLevel: Env['LOG_LEVEL'];
+  drainTimeoutMs: number;
+  /** Prometheus /metrics port; 0 = off. */
+  metricsPort: number;
 }
 
 /** What `npm run avatar-worker` reads: no models, only the room connection and the drawing. */
@@ -327,7 +336,13 @@ const toAvatarWorker = (e: AvatarWorkerEnv): AvatarWorkerConfig => ({
     character: e.AVATAR_CHARACTER ?? DEFAULT_CHARACTER_DIR,
   },
   avatarWorker: { name: e.AVATAR_WORKER_NAME, port: e.AVATAR_WORKER_PORT },
-  worker: { idleProcesses: e.WORKER_IDLE_PROCESSES, maxSessions: e.WORKER_MAX_SESSIONS, logLevel: e.LOG_LEVEL },
+  worker: {
+    idleProcesses: e.WORKER_IDLE_PROCESSES,
+    maxSessions: e.WORKER_MAX_SESSIONS,
+    logLevel: e.LOG_LEVEL,
+    drainTimeoutMs: e.WORKER_DRAIN_TIMEOUT * 1000,
+    metricsPort: e.AVATAR_METRICS_PORT,
+  },
 });
 
 export function parseAvatarWorkerConfig(env: NodeJS.ProcessEnv): AvatarWorkerConfig {
@@ -365,7 +380,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     avatarWorker: { ...shared.avatarWorker, joinTimeoutMs: e.AVATAR_JOIN_TIMEOUT * 1000 },
     cloudAvatar: cloudAvatar(e),
     webPort: e.WEB_PORT,
-    worker: { ...shared.worker, port: e.WORKER_PORT },
+    worker: { ...shared.worker, port: e.WORKER_PORT, metricsPort: e.METRICS_PORT },
   };
 }
 

@@ -36,12 +36,18 @@ export function turnTimings(
   return Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined));
 }
 
-/** `avatarLatency` gives the avatar's latency for the utterance it played last (none without an avatar). */
+export interface TurnReporting {
+  /** The avatar's latency for the utterance it played last (none without an avatar). */
+  avatarLatency?: () => number | undefined;
+  /** Also called with each turn's timings (metrics). */
+  onTurn?: (timings: TurnTimings) => void;
+}
+
 export function reportTurnTimings(
   session: voice.AgentSession,
   room: Room,
   logger: ReturnType<typeof log>,
-  avatarLatency: () => number | undefined = () => undefined,
+  { avatarLatency = () => undefined, onTurn }: TurnReporting = {},
 ): void {
   let lastUser: llm.MetricsReport | undefined;
   session.on(voice.AgentSessionEventTypes.ConversationItemAdded, ({ item }) => {
@@ -54,6 +60,7 @@ export function reportTurnTimings(
     const timings = turnTimings(lastUser, item.metrics, avatarLatency());
     lastUser = undefined;
     logger.info({ turn: timings, interrupted: item.interrupted }, 'turn timings');
+    onTurn?.(timings);
     room.localParticipant
       ?.setAttributes({ [TURN_TIMINGS_ATTRIBUTE]: JSON.stringify(timings) })
       .catch((err: unknown) => logger.warn({ err }, 'could not publish turn timings'));

@@ -3,6 +3,7 @@
 import { cli, type JobRequest, ServerOptions } from '@livekit/agents';
 import { CharacterPackError, loadCharacterPack } from './avatar/character/pack.ts';
 import { type AvatarRendering, ConfigError, type LiveKitConfig, type WorkerConfig } from './config.ts';
+import { serveWorkerMetrics } from './observability/worker_metrics.ts';
 import { sessionLoad } from './worker_load.ts';
 
 /** Runs a start-up check; a user mistake (`mistake(err)` gives its line) exits 2 with that line. */
@@ -41,7 +42,17 @@ export interface WorkerStart {
   requestFunc?: (request: JobRequest) => Promise<void>;
 }
 
-export function runWorker({ entry, agentName, port, livekit, worker, requestFunc }: WorkerStart): void {
+export async function runWorker({ entry, agentName, port, livekit, worker, requestFunc }: WorkerStart): Promise<void> {
+  // Before agents forks any job process: they find the collector through the environment they inherit.
+  if (worker.metricsPort > 0) {
+    await stopOnMistake(
+      () => serveWorkerMetrics(worker.metricsPort),
+      (err) =>
+        (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+          ? `metrics port ${worker.metricsPort} is already in use: set METRICS_PORT (AVATAR_METRICS_PORT for the avatar worker) to a free port, or 0 to turn metrics off`
+          : undefined,
+    );
+  }
   cli.runApp(
     new ServerOptions({
       agent: entry,
@@ -52,6 +63,8 @@ export function runWorker({ entry, agentName, port, livekit, worker, requestFunc
       apiSecret: livekit.apiSecret,
       port,
       numIdleProcesses: worker.idleProcesses,
+      // SIGTERM (a deploy, a scale-down) stops new jobs and waits this long for running conversations.
+      drainTimeout: worker.drainTimeoutMs,
       ...(worker.maxSessions > 0 && { loadFunc: sessionLoad(worker.maxSessions) }),
     }),
   );

@@ -22,6 +22,7 @@ import {
   waitForLeave,
   waitForParticipant,
 } from './helpers/participant.ts';
+import { type Samples, sample, scrape } from './helpers/prometheus.ts';
 import { synthesize } from './helpers/speech.ts';
 import { type RunningWorker, startWorker } from './helpers/worker.ts';
 
@@ -217,7 +218,38 @@ describe('worker on a real livekit-server', () => {
     // Jobs of earlier tests may still be winding down: the count falls by at least this room's job.
     await expect.poll(activeJobs, { timeout: 10_000 }).toBeLessThanOrEqual(jobsBefore - 1);
   });
+
+  test('/metrics sums the job processes: sessions, avatar frames, turn latency; totals outlive the job', async () => {
+    const name = uniqueRoom('metrics');
+    const user = await join({ room: name, dispatch: dispatch() });
+    const agent = await waitForAgent(user, AGENT_JOIN_BOUND_MS);
+    await waitForTimings(user, agent, (t) => t.ttsFirstAudioMs !== undefined);
+    // The avatar summarises every few seconds and the job pushes every 2 s: wait for both to arrive.
+    const during = await pollMetrics(
+      (m) =>
+        sample(m, 'avatar_agent_active_sessions') >= 1 &&
+        sample(m, 'avatar_video_frames_total') > 0 &&
+        sample(m, 'agent_turn_latency_seconds_count{stage="ttsFirstAudio"}') >= 1,
+    );
+    expect(sample(during, 'avatar_video_fps_count')).toBeGreaterThan(0);
+    expect(sample(during, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+
+    await user.disconnect();
+    const after = await pollMetrics((m) => sample(m, 'avatar_agent_active_sessions') === 0);
+    for (const key of ['avatar_video_frames_total', 'agent_turn_latency_seconds_count{stage="ttsFirstAudio"}']) {
+      expect(sample(after, key)).toBeGreaterThanOrEqual(sample(during, key));
+    }
+  });
 });
+
+/** Job processes push every 2 s: poll until the worker's sum shows what the test waits for. */
+async function pollMetrics(done: (samples: Samples) => boolean): Promise<Samples> {
+  let last: Samples = new Map();
+  await expect
+    .poll(async () => done((last = await scrape(worker.metricsUrl))), { timeout: 20_000, interval: 500 })
+    .toBe(true);
+  return last;
+}
 
 async function activeJobs(): Promise<number> {
   const info = (await (await fetch(`${worker.healthUrl}/worker`)).json()) as { active_jobs: number };

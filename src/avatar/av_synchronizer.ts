@@ -27,6 +27,8 @@ export interface Tick<T> {
   show: T | undefined;
   /** Late speech frames skipped in favour of `show`. */
   dropped: number;
+  /** When `show` was due (its audio's playout plus the video lag). */
+  showDue: number | undefined;
   /** No speech is due but a frame interval has passed: show an idle frame. */
   idle: boolean;
 }
@@ -85,7 +87,7 @@ export class AvSynchronizer<T> {
     const shownSlot = visible.at(-1)?.deadline;
     if (shownSlot !== undefined) this.#lastSlot = shownSlot;
     else if (idle) this.#lastSlot = idleAt;
-    return { due: due.map((e) => e.item), show, dropped: Math.max(0, visible.length - 1), idle };
+    return { due: due.map((e) => e.item), show, dropped: Math.max(0, visible.length - 1), idle, showDue: shownSlot };
   }
 
   /** Drops everything not yet shown (interruption) and returns it. */

@@ -297,6 +297,7 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
     if (tick.show?.kind === 'chunk') {
       const next = this.#sync.peek();
       await this.#draw(tick.show.audio, next?.kind === 'chunk' ? next.audio : undefined);
+      if (tick.showDue !== undefined) this.metrics.speechFrameShown(this.#clock.now() - tick.showDue);
     } else if (tick.idle) await this.#draw(undefined);
     for (const segment of starting) {
       // A clear while the frame was drawn has already finished it: a late "started" would be taken

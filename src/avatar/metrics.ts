@@ -13,6 +13,11 @@ export interface AvatarMetrics {
   firstFrameMs: number | undefined;
   /** From the first audio of the last utterance handed to the avatar to its first frame on air. */
   playbackLatencyMs: number | undefined;
+  /**
+   * How late speech frames went out after their audio began to play, averaged over the interval: the
+   * publisher's estimate of the A/V offset (the listener adds its own jitter buffers). None when silent.
+   */
+  avOffsetMs: number | undefined;
   audioQueuedMs: number;
   pendingFrames: number;
   inputBufferedMs: number;
@@ -29,6 +34,8 @@ export class MetricsCollector {
   #windowStart: number;
   #windowFrames = 0;
   #fps = 0;
+  #windowLateMs = 0;
+  #windowSpeechFrames = 0;
 
   constructor(readonly clock: Clock) {
     this.#startedAt = clock.now();
@@ -50,6 +57,11 @@ export class MetricsCollector {
     this.#rendererErrors++;
   }
 
+  speechFrameShown(lateMs: number): void {
+    this.#windowLateMs += Math.max(0, lateMs);
+    this.#windowSpeechFrames++;
+  }
+
   playbackStarted(latencyMs: number): void {
     this.#playbackLatencyMs = latencyMs;
   }
@@ -57,8 +69,12 @@ export class MetricsCollector {
   snapshot(queues: Pick<AvatarMetrics, 'audioQueuedMs' | 'pendingFrames' | 'inputBufferedMs'>): AvatarMetrics {
     const now = this.clock.now();
     if (now > this.#windowStart) this.#fps = (this.#windowFrames * 1000) / (now - this.#windowStart);
+    const avOffsetMs =
+      this.#windowSpeechFrames > 0 ? Math.round((this.#windowLateMs / this.#windowSpeechFrames) * 10) / 10 : undefined;
     this.#windowStart = now;
     this.#windowFrames = 0;
+    this.#windowLateMs = 0;
+    this.#windowSpeechFrames = 0;
     return {
       fps: Math.round(this.#fps * 10) / 10,
       framesSent: this.#framesSent,
@@ -67,6 +83,7 @@ export class MetricsCollector {
       rendererErrors: this.#rendererErrors,
       firstFrameMs: this.#firstFrameMs,
       playbackLatencyMs: this.#playbackLatencyMs,
+      avOffsetMs,
       ...queues,
     };
   }

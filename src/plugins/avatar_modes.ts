@@ -4,6 +4,7 @@ import type { log, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import type { RendererFactory } from '../avatar/renderers/prepare.ts';
 import type { Config } from '../config.ts';
+import type { AvatarMetricsSource } from '../observability/session_metrics.ts';
 import { CloudAvatarError, startCloudAvatar } from './cloud_avatar.ts';
 import { LocalAvatarSession } from './local_avatar.ts';
 import { RemoteAvatarSession } from './remote_avatar.ts';
@@ -11,6 +12,8 @@ import { RemoteAvatarSession } from './remote_avatar.ts';
 export interface StartedAvatar {
   /** The avatar's latency for the utterance it played last, where the agent can see it. */
   latencyMs(): number | undefined;
+  /** The avatar's periodic summaries, where this process renders it. */
+  metrics?: AvatarMetricsSource;
 }
 
 /** Starts the configured avatar in the connected room; undefined when the agent speaks without one. */
@@ -28,7 +31,7 @@ export async function startAvatar(
     case 'local': {
       const avatar = new LocalAvatarSession((await makeRenderer())(), config.avatar, logger);
       await avatar.start(session, room);
-      return { latencyMs: () => avatar.runner?.snapshot().playbackLatencyMs };
+      return { latencyMs: () => avatar.runner?.snapshot().playbackLatencyMs, metrics: avatar };
     }
     case 'remote': {
       const { livekit, avatarWorker } = config;
