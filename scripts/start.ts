@@ -81,8 +81,8 @@ try {
 }
 
 /** Starts a worker (`src/<entry>`) and waits until it has registered with the server. */
-async function startWorker(label: string, entry: string, agentName: string): Promise<void> {
-  step(label, `starting "${agentName}"`);
+async function startWorker(label: string, entry: string, agentName: string, metricsPort: number): Promise<void> {
+  step(label, `starting "${agentName}"${metricsPort ? ` (metrics at http://localhost:${metricsPort}/metrics)` : ''}`);
   const child = spawn(process.execPath, ['--import', 'tsx', `src/${entry}`, 'start'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -106,8 +106,10 @@ async function startWorker(label: string, entry: string, agentName: string): Pro
 }
 
 // With AVATAR=remote the face comes from an avatar worker; here it runs beside the agent.
-if (config.avatarMode === 'remote') await startWorker('avatar worker', 'avatar_worker.ts', config.avatarWorker.name);
-await startWorker('worker', 'agent.ts', config.agentName);
+if (config.avatarMode === 'remote') {
+  await startWorker('avatar worker', 'avatar_worker.ts', config.avatarWorker.name, config.avatarWorker.metricsPort);
+}
+await startWorker('worker', 'agent.ts', config.agentName, config.worker.metricsPort);
 
 try {
   web = await startWebApp({

@@ -1,24 +1,25 @@
 // The worker: registers with LiveKit under AGENT_NAME, is dispatched into rooms explicitly, and runs
 // VAD → STT → LLM → TTS with local turn taking for whoever is in the room.
 import { fileURLToPath } from 'node:url';
-import { defineAgent, type JobContext, type JobProcess, log, type VAD, voice } from '@livekit/agents';
+import { defineAgent, type JobContext, type JobProcess, type VAD, voice } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
 import { loadConfig } from './config.ts';
 import { parseDispatchMetadata } from './dispatch_metadata.ts';
+import { scopeJobLogs } from './job_logging.ts';
 import { flushJobMetrics, jobMetrics } from './observability/job_metrics.ts';
 import { recordAvatar, recordSession, recordTurn } from './observability/session_metrics.ts';
 import { checkModelFiles, ModelFileError } from './offline/model_check.ts';
 import { startAvatar } from './plugins/avatar_modes.ts';
 import { createCloudAvatar } from './plugins/cloud_avatar.ts';
 import {
-  createModels,
   createTurnDetection,
   describeModels,
   loadOfflineEngines,
   type OfflineEngines,
   STT_APOLOGY,
 } from './plugins/index.ts';
+import { createGuardedModels } from './plugins/models.ts';
 import { endWhenHumansLeave } from './room_presence.ts';
 import { registerSayRpc } from './say_rpc.ts';
 import { registerChatInput } from './text_input.ts';
@@ -46,13 +47,15 @@ export default defineAgent<ProcessData>({
     jobMetrics();
     proc.userData.vad = await silero.VAD.load({ minSilenceDuration: VAD_MIN_SILENCE_MS });
     proc.userData.engines = await loadOfflineEngines(config);
-    if (config.avatarMode === 'local') proc.userData.makeRenderer = await prepareRenderer(config.avatar);
+    // A renderer that cannot be prepared must not fail the process: entry tries again and, failing, speaks without a face.
+    if (config.avatarMode === 'local')
+      proc.userData.makeRenderer = await prepareRenderer(config.avatar).catch(() => undefined);
   },
 
   entry: async (ctx: JobContext<ProcessData>) => {
     const config = loadConfig();
     // ctx.room has no name until it connects; the job knows it from the start.
-    const logger = log().child({ room: ctx.job.room?.name, agent: config.agentName });
+    const logger = scopeJobLogs({ room: ctx.job.room?.name, agent: config.agentName });
 
     const { choices, problems } = parseDispatchMetadata(ctx.job.metadata);
     for (const problem of problems) logger.warn(problem);
@@ -61,7 +64,7 @@ export default defineAgent<ProcessData>({
     const onSttFailure = () => session.say(STT_APOLOGY);
     const session = new voice.AgentSession({
       vad: ctx.proc.userData.vad,
-      ...createModels(config, engines, { voice: choices.voice, onSttFailure }, logger),
+      ...createGuardedModels(config, engines, { voice: choices.voice, onSttFailure }, logger),
       turnHandling: createTurnDetection(config.turnDetection),
     });
 

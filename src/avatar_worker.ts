@@ -11,6 +11,7 @@ import { type AvatarDispatch, parseAvatarDispatch } from './avatar/remote/dispat
 import { PUBLISH_ON_BEHALF_ATTRIBUTE } from './avatar/remote/protocol.ts';
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
 import { loadConfig, parseAvatarWorkerConfig } from './config.ts';
+import { scopeJobLogs } from './job_logging.ts';
 import { flushJobMetrics, jobMetrics } from './observability/job_metrics.ts';
 import { countActive, recordAvatar } from './observability/session_metrics.ts';
 import { AVATAR_STATS_ATTRIBUTE } from './plugins/local_avatar.ts';
@@ -50,7 +51,7 @@ export default defineAgent<ProcessData>({
 
   entry: async (ctx: JobContext<ProcessData>) => {
     const config = loadWorkerConfig();
-    const logger = log().child({ room: ctx.job.room?.name, avatarWorker: config.avatarWorker.name });
+    const logger = scopeJobLogs({ room: ctx.job.room?.name, avatarWorker: config.avatarWorker.name });
     // Accepted already, so the metadata is either absent or good.
     const dispatch = parseAvatarDispatch(ctx.job.metadata) as AvatarDispatch | undefined;
     // The speech comes as data streams: no tracks to subscribe to.

@@ -105,7 +105,7 @@ const workerSchema = z.object({
   WORKER_MAX_SESSIONS: z.coerce.number().int().min(0).max(1000).default(4),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   /** Seconds a stopping worker (SIGTERM) waits for running conversations to end before it closes them. */
-  WORKER_DRAIN_TIMEOUT: z.coerce.number().int().min(0).max(86_400).default(600),
+  WORKER_DRAIN_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(600),
 });
 
 const avatarWorkerSchema = livekitSchema
@@ -240,7 +240,7 @@ export interface WorkerConfig {
 export interface AvatarWorkerConfig {
   livekit: LiveKitConfig;
   avatar: AvatarRendering;
-  avatarWorker: { name: string; port: number };
+  avatarWorker: { name: string; port: number; metricsPort: number };
   worker: WorkerConfig;
 }
 
@@ -335,7 +335,7 @@ const toAvatarWorker = (e: AvatarWorkerEnv): AvatarWorkerConfig => ({
     renderer: e.AVATAR_RENDERER,
     character: e.AVATAR_CHARACTER ?? DEFAULT_CHARACTER_DIR,
   },
-  avatarWorker: { name: e.AVATAR_WORKER_NAME, port: e.AVATAR_WORKER_PORT },
+  avatarWorker: { name: e.AVATAR_WORKER_NAME, port: e.AVATAR_WORKER_PORT, metricsPort: e.AVATAR_METRICS_PORT },
   worker: {
     idleProcesses: e.WORKER_IDLE_PROCESSES,
     maxSessions: e.WORKER_MAX_SESSIONS,

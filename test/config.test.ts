@@ -91,7 +91,12 @@ describe('config', () => {
     expect(local.avatar).toMatchObject({ renderer: 'character', width: 512, fps: 30 });
     expect(local.cloudAvatar).toBeUndefined();
     const remote = parseConfig({ ...valid, AVATAR: 'remote', AVATAR_JOIN_TIMEOUT: '5' });
-    expect(remote.avatarWorker).toEqual({ name: DEFAULT_AVATAR_WORKER_NAME, port: 8082, joinTimeoutMs: 5000 });
+    expect(remote.avatarWorker).toEqual({
+      name: DEFAULT_AVATAR_WORKER_NAME,
+      port: 8082,
+      metricsPort: 9465,
+      joinTimeoutMs: 5000,
+    });
     const bey = parseConfig({ ...valid, AVATAR: 'bey', BEY_API_KEY: 'k', AVATAR_ID: 'a-1' });
     expect(bey.cloudAvatar).toEqual({ provider: 'bey', apiKey: 'k', avatarId: 'a-1', apiUrl: undefined });
   });
@@ -111,8 +116,19 @@ describe('config', () => {
     // Model settings that would stop the agent worker do not concern it.
     const config = parseAvatarWorkerConfig({ MODEL_PROVIDER: 'openai', AVATAR: 'bey', AVATAR_RENDERER: 'mouth-block' });
     expect(config.avatar.renderer).toBe('mouth-block');
-    expect(config.avatarWorker).toEqual({ name: DEFAULT_AVATAR_WORKER_NAME, port: 8082 });
+    expect(config.avatarWorker).toEqual({ name: DEFAULT_AVATAR_WORKER_NAME, port: 8082, metricsPort: 9465 });
     expect(() => parseAvatarWorkerConfig({ AVATAR_FPS: '7' })).toThrow(/^AVATAR_FPS /);
+  });
+
+  test('metrics and drain: each worker has its own metrics port; the drain is bounded', () => {
+    expect(parseConfig(valid).worker).toMatchObject({ port: 8081, metricsPort: 9464, drainTimeoutMs: 600_000 });
+    expect(parseAvatarWorkerConfig({}).worker).toMatchObject({ metricsPort: 9465, drainTimeoutMs: 600_000 });
+    expect(parseConfig({ ...valid, METRICS_PORT: '0', WORKER_DRAIN_TIMEOUT: '30' }).worker).toMatchObject({
+      metricsPort: 0,
+      drainTimeoutMs: 30_000,
+    });
+    expect(errorFor({ ...valid, WORKER_DRAIN_TIMEOUT: '0' })).toMatch(/^WORKER_DRAIN_TIMEOUT /);
+    expect(errorFor({ ...valid, METRICS_PORT: '70000' })).toMatch(/^METRICS_PORT /);
   });
 
   test('AVATAR=hedra stops the worker at start-up with the vendor’s notice', () => {

@@ -240,6 +240,25 @@ describe('worker on a real livekit-server', () => {
       expect(sample(after, key)).toBeGreaterThanOrEqual(sample(during, key));
     }
   });
+
+  test("every log line of a job, once it has started, names the job's room", async () => {
+    const name = uniqueRoom('log-scope');
+    const user = await join({ room: name, dispatch: dispatch() });
+    const agent = await waitForAgent(user, AGENT_JOIN_BOUND_MS);
+    await waitForTimings(user, agent, (t) => t.ttsFirstAudioMs !== undefined);
+    await user.disconnect();
+    await worker.waitForLog(new RegExp(`"room":"${name}".*last participant left`));
+
+    const first = worker.lines(new RegExp(`"room":"${name}"`))[0] as string;
+    const jobId = (JSON.parse(first) as { jobID: string }).jobID;
+    const jobLines = worker.lines(new RegExp(`"jobID":"${jobId}"`));
+    const fromEntry = jobLines.slice(jobLines.indexOf(first));
+    expect(fromEntry.length).toBeGreaterThan(5);
+    expect(fromEntry.filter((line) => !line.includes(`"room":"${name}"`))).toEqual([]);
+    // Nothing secret in the whole log: not the LiveKit API secret, not the model provider's key.
+    expect(worker.logs()).not.toContain(livekit.apiSecret);
+    expect(worker.logs()).not.toContain(FIXTURE_API_KEY);
+  });
 });
 
 /** Job processes push every 2 s: poll until the worker's sum shows what the test waits for. */
