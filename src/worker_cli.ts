@@ -32,6 +32,12 @@ export function checkCharacterPack(avatar: AvatarRendering): Promise<void> {
   );
 }
 
+/**
+ * How long a job process may take to warm up (load models, draw the character). agents' 10 s is too
+ * short on a busy 2-core machine: processes that miss it are killed and respawned, and rooms wait.
+ */
+const PROCESS_WARM_UP_TIMEOUT_MS = 60_000;
+
 export interface WorkerStart {
   /** The file with the agent definition (`import.meta.url` of the entry). */
   entry: string;
@@ -65,6 +71,7 @@ export async function runWorker({ entry, agentName, port, livekit, worker, reque
       numIdleProcesses: worker.idleProcesses,
       // SIGTERM (a deploy, a scale-down) stops new jobs and waits this long for running conversations.
       drainTimeout: worker.drainTimeoutMs,
+      initializeProcessTimeout: PROCESS_WARM_UP_TIMEOUT_MS,
       ...(worker.maxSessions > 0 && { loadFunc: sessionLoad(worker.maxSessions) }),
     }),
   );

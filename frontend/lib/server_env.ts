@@ -3,6 +3,8 @@
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** Long enough that guessing is hopeless even without the rate limit (e.g. `openssl rand -hex 32`). */
+export const MIN_API_SECRET_CHARS = 16;
 const required = z.string({ error: 'is required' }).min(1, { error: 'is required' });
 const wsUrl = z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' });
 
@@ -32,6 +34,11 @@ const schema = z.object({
     ),
   /** Reverse proxies in front of this server that append to X-Forwarded-For (0 = none). */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** A shared secret callers must send as `Authorization: Bearer …`; unset = no secret asked. */
+  TOKEN_API_SECRET: z
+    .string()
+    .min(MIN_API_SECRET_CHARS, { error: `must be at least ${MIN_API_SECRET_CHARS} characters` })
+    .optional(),
 });
 
 /** Every variable the token API reads, for the docs check. */
@@ -47,6 +54,8 @@ export interface TokenApiEnv {
   rateTotal: number;
   allowedOrigins: string[];
   trustedProxyHops: number;
+  /** Callers must present it (Authorization: Bearer); undefined = open to any caller the limits allow. */
+  callerSecret?: string;
 }
 
 export class TokenApiConfigError extends Error {}
@@ -70,5 +79,6 @@ export function readTokenApiEnv(env: Record<string, string | undefined> = proces
     rateTotal: e.TOKEN_RATE_LIMIT_TOTAL,
     allowedOrigins: e.TOKEN_ALLOWED_ORIGINS,
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+    callerSecret: e.TOKEN_API_SECRET,
   };
 }

@@ -1,14 +1,20 @@
 // POST /api/token: mints a join token that dispatches the avatar agent. Safe to run in production:
-// least grants, short TTL, validated body, size and rate limits, optional origin allow-list, and the
-// API keys never leave the server. Every refusal is a JSON `{error}` with one line for people.
-import { randomBytes } from 'node:crypto';
+// least grants, short TTL, validated body, size and rate limits, optional origin allow-list and
+// shared secret, and the API keys never leave the server. Every refusal is a JSON `{error}` with one
+// line for people, and at most one log line, which names no secret and no token.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AccessToken, RoomAgentDispatch, RoomConfiguration, TrackSource } from 'livekit-server-sdk';
 import { PRESETS } from './presets.ts';
 import { RateLimiter } from './rate_limit.ts';
 import { readTokenApiEnv, TokenApiConfigError, type TokenApiEnv } from './server_env.ts';
-import { parseTokenRequest, type TokenRequest } from './token_request.ts';
+import { parseTokenRequest, quote, type TokenRequest } from './token_request.ts';
 
 export const MAX_BODY_BYTES = 4096;
+/** Refusals logged per minute; a flood of bad requests gets one summary line, not one line each. */
+export const LOGGED_REFUSALS_PER_MINUTE = 30;
+/** Longer than any address: a forged X-Forwarded-For entry cannot make the rate limiter's table huge. */
+const MAX_CLIENT_KEY_CHARS = 64;
+const BEARER = /^Bearer\s+(.+?)\s*$/i;
 const DEFAULT_PARTICIPANT_NAME = 'Guest';
 /** What a visitor may publish: their voice, camera and screen; nothing else (no ingress-like sources). */
 const PUBLISH_SOURCES = [
@@ -31,10 +37,31 @@ function answer(status: number, body: object, headers: Record<string, string> = 
   return Response.json(body, { status, headers: { 'cache-control': 'no-store', ...headers } });
 }
 
-function refuse(status: number, error: string, headers?: Record<string, string>): Response {
-  // One line per refusal, for whoever runs the server; the client gets the same words.
-  console.warn(`token API: ${status} ${error}`);
-  return answer(status, { error }, headers);
+/**
+ * One line per refusal for whoever runs the server (the client gets the same words), up to
+ * LOGGED_REFUSALS_PER_MINUTE; beyond that they are counted, and the count is logged when logging resumes.
+ */
+class RefusalLog {
+  readonly #window: RateLimiter;
+  #unlogged = 0;
+
+  constructor(now: () => number) {
+    this.#window = new RateLimiter(LOGGED_REFUSALS_PER_MINUTE, LOGGED_REFUSALS_PER_MINUTE, now);
+  }
+
+  write(status: number, error: string): void {
+    if (!this.#window.take('log').allowed) {
+      this.#unlogged++;
+      return;
+    }
+    if (this.#unlogged > 0) {
+      console.warn(
+        `token API: ${this.#unlogged} more refusals were not logged (over ${LOGGED_REFUSALS_PER_MINUTE} a minute)`,
+      );
+      this.#unlogged = 0;
+    }
+    console.warn(`token API: ${status} ${error}`);
+  }
 }
 
 /**
@@ -48,28 +75,51 @@ export function clientKey(headers: Headers, trustedProxyHops: number): string {
     .map((s) => s.trim())
     .filter(Boolean);
   if (hops.length === 0) return 'unknown';
-  return hops[Math.max(0, hops.length - Math.max(1, trustedProxyHops))] ?? 'unknown';
+  return (hops[Math.max(0, hops.length - Math.max(1, trustedProxyHops))] ?? 'unknown').slice(0, MAX_CLIENT_KEY_CHARS);
 }
 
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Whether the request carries the shared secret as `Authorization: Bearer <secret>`. Both sides are
+ * hashed first, so the comparison takes the same time whatever was sent and leaks not even the length.
+ */
+export function hasCallerSecret(headers: Headers, secret: string): boolean {
+  const given = BEARER.exec(headers.get('authorization') ?? '')?.[1] ?? '';
+  return timingSafeEqual(digest(given), digest(secret));
+}
+
+type Body = { text: string } | { status: number; error: string };
+
 /** The body as text, refusing early when it grows past the limit (Content-Length can lie or be absent). */
-async function readBody(request: Request): Promise<string | 'too large'> {
+async function readBody(request: Request): Promise<Body> {
+  const tooLarge = { status: 413, error: `request body is over ${MAX_BODY_BYTES} bytes` };
   const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) return 'too large';
-  if (!request.body) return '';
+  if (declared > MAX_BODY_BYTES) return tooLarge;
+  if (!request.body) return { text: '' };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      return 'too large';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => {});
+        return tooLarge;
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch {
+    // The client went away or sent a broken body: its problem, and no stack trace in our log.
+    return { status: 400, error: 'request body could not be read' };
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)) };
+  } catch {
+    return { status: 400, error: 'request body is not valid UTF-8' };
+  }
 }
 
 export async function mintToken(env: TokenApiEnv, req: TokenRequest): Promise<TokenResponse> {
@@ -111,8 +161,16 @@ export function createTokenHandler(
 ): (request: Request) => Promise<Response> {
   let env: TokenApiEnv | undefined;
   let limiter: RateLimiter | undefined;
+  const log = new RefusalLog(now);
+  const refuse = (status: number, error: string, headers?: Record<string, string>): Response => {
+    log.write(status, error);
+    return answer(status, { error }, headers);
+  };
 
   return async (request) => {
+    // Next.js routes only POST here; the check keeps the handler honest when it is called directly.
+    if (request.method !== 'POST')
+      return refuse(405, `method ${quote(request.method)} is not allowed; use POST`, { allow: 'POST' });
     try {
       env ??= loadEnv();
     } catch (err) {
@@ -124,7 +182,13 @@ export function createTokenHandler(
 
     const origin = request.headers.get('origin');
     if (env.allowedOrigins.length > 0 && (!origin || !env.allowedOrigins.includes(origin))) {
-      return refuse(403, `origin ${origin ?? '(none)'} is not allowed`);
+      return refuse(403, `origin ${origin ? quote(origin) : '(none)'} is not allowed`);
+    }
+    // Before the rate limit: callers without the secret cannot use up the budget of those who have it.
+    if (env.callerSecret !== undefined && !hasCallerSecret(request.headers, env.callerSecret)) {
+      return refuse(401, 'this token service needs its secret: send Authorization: Bearer <secret>', {
+        'www-authenticate': 'Bearer',
+      });
     }
     const rate = limiter.take(clientKey(request.headers, env.trustedProxyHops));
     if (!rate.allowed) {
@@ -132,8 +196,9 @@ export function createTokenHandler(
         'retry-after': String(rate.retryAfterSeconds),
       });
     }
-    const text = await readBody(request);
-    if (text === 'too large') return refuse(413, `request body is over ${MAX_BODY_BYTES} bytes`);
+    const body = await readBody(request);
+    if ('error' in body) return refuse(body.status, body.error);
+    const { text } = body;
 
     let json: unknown;
     if (text.trim()) {

@@ -6,8 +6,13 @@ import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from './presets.ts';
 export const MAX_NAME_CHARS = 64;
 export const MAX_AGENT_METADATA_CHARS = 1024;
 
-// Control characters and the invisible ones that reorder or hide text (bidi overrides, zero-width).
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u;
+// Control characters, the invisible ones that reorder or hide text (bidi overrides, zero-width), lone
+// surrogates, line and paragraph separators, and U+FFFD, which stands for bytes that were not text.
+const UNPRINTABLE = /[\p{C}\p{Zl}\p{Zp}\uFFFD]/u;
+/** What a refusal may quote of the caller's own text: enough to recognise it, not enough to flood a log. */
+const QUOTE_MAX_CHARS = 40;
+/** Unknown fields named in one refusal; the rest are counted. */
+const NAMED_UNKNOWN_FIELDS = 3;
 
 const displayName = z
   .string()
@@ -54,12 +59,30 @@ export interface TokenRequest {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/** Untrusted text cut short, with every control, invisible or line-breaking character escaped. */
+function escapeUntrusted(text: string, maxChars: number): string {
+  const chars = [...text];
+  const short = chars.length > maxChars ? `${chars.slice(0, maxChars).join('')}…` : text;
+  const escaped = (c: string) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`;
+  return short.replace(/["\\]/g, '\\$&').replace(/[\p{C}\p{Zl}\p{Zp}\uFFFD]/gu, escaped);
+}
+
+/**
+ * Untrusted text (a field name, an Origin) as a refusal quotes it: in double quotes, cut short and
+ * escaped, so the message and its log line stay one honest line.
+ */
+export const quote = (text: string, maxChars = QUOTE_MAX_CHARS): string => `"${escapeUntrusted(text, maxChars)}"`;
+
 function describe(error: z.ZodError, prefix = ''): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid request';
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[path, k].filter(Boolean).join('.')}"`).join(', ')}`;
+    // The path is ours; only the key is the caller's.
+    const field = (key: string) => `"${path ? `${path}.` : ''}${escapeUntrusted(key, QUOTE_MAX_CHARS)}"`;
+    const named = issue.keys.slice(0, NAMED_UNKNOWN_FIELDS).map(field);
+    const more = issue.keys.length - named.length;
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   }
   return path ? `${path}: ${issue.message}` : issue.message;
 }
