@@ -2,10 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import { parseConfig } from '../src/config.ts';
 import { ChromiumSetupError, ensureChromium } from './lib/chromium.ts';
+import { AUDITED, AuditError, auditDependencies } from './lib/dependency_audit.ts';
 import { ensureServerBinary, ServerSetupError } from './lib/livekit_server.ts';
 import { ensureOfflineModels, OfflineSetupError } from './lib/offline_models.ts';
 import { fail, step } from './lib/progress.ts';
 import { ensureInteropPython, INTEROP_PYTHON_ENV, InteropSetupError } from './lib/python_interop.ts';
+import { ensureRedisBinary, RedisSetupError } from './lib/redis.ts';
 import { ensureWebAppBuilt, WebAppError } from './lib/web_app.ts';
 
 try {
@@ -22,6 +24,11 @@ try {
     'web app',
     ensureWebAppBuilt((line) => step('web app', line)),
   );
+  // The multi-node tests run two livekit-server nodes that share a Redis (Debian's redis-server).
+  step(
+    'redis',
+    ensureRedisBinary((line) => step('redis', line)),
+  );
   // The interop tests run LiveKit's own Python agents against ours; vitest gets the venv's python.
   const python = await ensureInteropPython((line) => step('python interop', line));
   if (python) process.env[INTEROP_PYTHON_ENV] = python;
@@ -29,8 +36,18 @@ try {
     'python interop',
     python ? `ready (${python})` : 'skipped: no python3 with venv and pip, so the interop tests skip',
   );
+  // What ships (the worker's and the web app's production dependencies), high severity and up.
+  for (const { name, dir } of AUDITED) step(`npm audit (${name})`, await auditDependencies(dir));
 } catch (err) {
-  const setup = [ServerSetupError, OfflineSetupError, ChromiumSetupError, WebAppError, InteropSetupError];
+  const setup = [
+    AuditError,
+    ServerSetupError,
+    OfflineSetupError,
+    ChromiumSetupError,
+    WebAppError,
+    InteropSetupError,
+    RedisSetupError,
+  ];
   if (setup.some((kind) => err instanceof kind)) fail((err as Error).message);
   throw err;
 }

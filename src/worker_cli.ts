@@ -38,6 +38,12 @@ export function checkCharacterPack(avatar: AvatarRendering): Promise<void> {
  */
 const PROCESS_WARM_UP_TIMEOUT_MS = 60_000;
 
+/**
+ * How long a job process gets to close after it is told to (Python agents' default; agents-js waits 60 s).
+ * A process still starting when a drain begins never hears the request, so this bounds that overrun.
+ */
+export const JOB_SHUTDOWN_TIMEOUT_MS = 10_000;
+
 export interface WorkerStart {
   /** The file with the agent definition (`import.meta.url` of the entry). */
   entry: string;
@@ -72,6 +78,7 @@ export async function runWorker({ entry, agentName, port, livekit, worker, reque
       // SIGTERM (a deploy, a scale-down) stops new jobs and waits this long for running conversations.
       drainTimeout: worker.drainTimeoutMs,
       initializeProcessTimeout: PROCESS_WARM_UP_TIMEOUT_MS,
+      shutdownProcessTimeout: JOB_SHUTDOWN_TIMEOUT_MS,
       ...(worker.maxSessions > 0 && { loadFunc: sessionLoad(worker.maxSessions) }),
     }),
   );

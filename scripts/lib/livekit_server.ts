@@ -18,7 +18,8 @@ const LOG_TAIL_LINES = 15;
 
 const run = promisify(execFile);
 
-function onPath(name: string): string | undefined {
+/** The first `name` on PATH. */
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;
@@ -121,6 +122,15 @@ export interface StartOptions {
   ports?: ServerPorts;
   /** Where the server's own log lines go, besides the tail kept for errors. */
   onLog?: (line: string) => void;
+  /**
+   * host:port of a Redis that several servers share: they then act as one multi-node deployment
+   * (rooms placed on any node, signal and agent jobs routed between nodes). Single node when absent.
+   */
+  redisAddress?: string;
+  /** The address this node advertises to clients and other nodes; livekit-server picks one when absent. */
+  nodeIp?: string;
+  /** More settings, by their path in livekit.yaml (`{'room.empty_timeout': 10}`); they override the file. */
+  config?: Record<string, string | number | boolean>;
 }
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
@@ -146,6 +156,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       `--rtc.tcp_port=${ports.tcp}`,
       `--rtc.port_range_start=${ports.udpStart}`,
       `--rtc.port_range_end=${ports.udpEnd}`,
+      ...(opts.redisAddress ? [`--redis.address=${opts.redisAddress}`] : []),
+      ...(opts.nodeIp ? [`--node-ip=${opts.nodeIp}`] : []),
+      // livekit-server generates one flag per config path, so no second config file is needed.
+      ...Object.entries(opts.config ?? {}).map(([path, value]) => `--${path}=${value}`),
     ],
     {
       env: { ...process.env, LIVEKIT_KEYS: `${opts.apiKey}: ${opts.apiSecret}` },
