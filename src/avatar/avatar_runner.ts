@@ -100,6 +100,8 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
   #pushWaiters: (() => void)[] = [];
   #frameIndex = 0;
   #rendererFailed = false;
+  /** Failed and not drawn a frame since: repeated failures are counted, not logged again. */
+  #rendererBroken = false;
   #loops: Promise<void>[] = [];
   #metricsTimer: NodeJS.Timeout | undefined;
 
@@ -167,6 +169,8 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
   /** Interruption: queued audio and video are dropped now, the mouth goes to rest, and every
    * unfinished segment reports how much of it was heard. */
   clear(): void {
+    // A session that closes after the runner (job shutdown runs both) still clears: its sources are gone.
+    if (this.#closed) return;
     const interrupted = this.#dropAll();
     if (interrupted > 0) this.logger?.info({ clearedAt: Date.now() }, 'avatar interrupted');
   }
@@ -179,7 +183,11 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
     this.#chunker.reset();
     this.#audioSource.clearQueue();
     this.#sync.clear();
-    this.renderer.reset();
+    try {
+      this.renderer.reset();
+    } catch (err) {
+      this.#rendererFault(err);
+    }
     this.#releasePushWaiters();
     const interrupted = this.#segments.splice(0);
     for (const segment of interrupted) this.#finish(segment, true);
@@ -204,7 +212,14 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
     this.#wakeFeeder?.();
     this.#wakeVideo?.();
     await Promise.all(this.#loops);
-    await this.renderer.close?.();
+    try {
+      await this.renderer.close?.();
+    } catch (err) {
+      this.logger?.error(
+        { error: err instanceof Error ? err.message : String(err) },
+        'avatar renderer failed to close',
+      );
+    }
     await this.#audioSource.close();
     await this.#videoSource.close();
   }
@@ -317,16 +332,28 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
       const frame = rendered instanceof Promise ? await withStallLimit(rendered) : rendered;
       this.#videoSource.captureFrame(frame);
       this.metrics.frameSent(audio === undefined);
+      if (this.#rendererBroken) {
+        this.#rendererBroken = false;
+        this.logger?.info({}, 'avatar renderer recovered; video resumes');
+      }
     } catch (err) {
-      this.#rendererFailed = true;
-      const error = err instanceof Error ? err : new Error(String(err));
-      this.metrics.rendererFailed();
+      this.#rendererFault(err);
+    }
+  }
+
+  /** The picture stops (audio plays on) until the next utterance tries again; one log line per outage. */
+  #rendererFault(err: unknown): void {
+    this.#rendererFailed = true;
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.metrics.rendererFailed();
+    if (!this.#rendererBroken) {
+      this.#rendererBroken = true;
       this.logger?.error(
         { error: error.message },
-        'avatar renderer failed; audio continues, video resumes on the next utterance',
+        'avatar renderer failed; audio continues, video resumes on the next utterance it draws',
       );
-      this.emit('rendererError', error);
     }
+    this.emit('rendererError', error);
   }
 
   #finish(segment: Segment, interrupted: boolean): void {

@@ -2,6 +2,7 @@
 // avatar output set before session.start(), so transcripts stay in step with the face.
 import type { log, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
+import type { Renderer } from '../avatar/renderer.ts';
 import type { RendererFactory } from '../avatar/renderers/prepare.ts';
 import type { Config } from '../config.ts';
 import type { AvatarMetricsSource } from '../observability/session_metrics.ts';
@@ -29,7 +30,17 @@ export async function startAvatar(
     case 'off':
       return undefined;
     case 'local': {
-      const avatar = new LocalAvatarSession((await makeRenderer())(), config.avatar, logger);
+      let renderer: Renderer;
+      try {
+        renderer = (await makeRenderer())();
+      } catch (err) {
+        // No face, but the conversation goes on: RoomIO publishes the voice instead.
+        logger.error(
+          `avatar renderer could not be prepared (${err instanceof Error ? err.message : err}); speaking without a face`,
+        );
+        return undefined;
+      }
+      const avatar = new LocalAvatarSession(renderer, config.avatar, logger);
       await avatar.start(session, room);
       return { latencyMs: () => avatar.runner?.snapshot().playbackLatencyMs, metrics: avatar };
     }

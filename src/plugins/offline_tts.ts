@@ -7,8 +7,8 @@ const FRAME_MS = 100;
 
 /** Flite's time grows with the text; long runs are cut so the first audio does not wait for the last word. */
 const MAX_WORDS_PER_CHUNK = 30;
-/** Spoken instead when the engine fails mid-reply, after it restarts. */
-export const TTS_APOLOGY = 'Sorry, I lost my voice for a moment.';
+/** Spoken instead when the engine fails mid-reply, after it restarts (and by GuardedTTS for any TTS). */
+export const TTS_APOLOGY = 'Sorry, I lost my voice for a moment. Could you say that again?';
 
 /** Drops what an LLM writes but nobody says: markdown marks, emoji, URLs' punctuation runs. */
 export function speakable(text: string): string {
