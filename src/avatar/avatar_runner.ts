@@ -212,6 +212,8 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
     this.#wakeFeeder?.();
     this.#wakeVideo?.();
     await Promise.all(this.#loops);
+    // The last interval's figures, which the periodic summary would otherwise never report.
+    this.emit('metrics', this.snapshot());
     try {
       await this.renderer.close?.();
     } catch (err) {

@@ -3,6 +3,7 @@
 import { voice } from '@livekit/agents';
 import type { AvatarMetrics } from '../avatar/metrics.ts';
 import type { TurnTimings } from '../turn_timings.ts';
+import { flushJobMetrics } from './job_metrics.ts';
 import type { ErrorKind, MetricSet, TurnStage } from './metric_set.ts';
 
 const MS_PER_SECOND = 1000;
@@ -53,7 +54,10 @@ export interface AvatarMetricsSource {
   on(event: 'metrics', listener: (metrics: AvatarMetrics) => void): unknown;
 }
 
-/** The runner's summaries are running totals: count what changed since the last one. */
+/**
+ * The runner's summaries are running totals: count what changed since the last one. Each is pushed to
+ * the worker at once: the last comes as the runner closes, moments before the job process exits.
+ */
 export function recordAvatar(metrics: MetricSet, source: AvatarMetricsSource): void {
   let last: AvatarMetrics | undefined;
   source.on('metrics', (now) => {
@@ -64,5 +68,6 @@ export function recordAvatar(metrics: MetricSet, source: AvatarMetricsSource): v
     if (rendererErrors > 0) metrics.errors.inc({ kind: 'renderer' }, rendererErrors);
     if (now.avOffsetMs !== undefined) metrics.avatarOffset.observe(now.avOffsetMs / MS_PER_SECOND);
     last = now;
+    void flushJobMetrics();
   });
 }
