@@ -2,7 +2,7 @@
 // silent, logs one line naming the stage, and the next turn is answered as usual. First an in-process
 // session whose STT, LLM and TTS are wrapped to fail or hang on demand (short limits), then the real
 // worker against the OpenAI fixture serving errors, hung requests and a stalled stream (cloud limits).
-import { initializeLogger, type log, type VAD, voice } from '@livekit/agents';
+import { initializeLogger, type VAD, voice } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { dispose } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -35,6 +35,7 @@ import {
   waitForAgent,
   waitForParticipant,
 } from './helpers/participant.ts';
+import { type LogLine, recordedLogger } from './helpers/recorded_logger.ts';
 import { synthesize } from './helpers/speech.ts';
 import { type RunningWorker, startWorker } from './helpers/worker.ts';
 
@@ -80,27 +81,6 @@ const lastUserText = (request: RecordedRequest | undefined) => {
   const messages = (request?.body.messages ?? []) as { role: string; content: unknown }[];
   return String(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '');
 };
-
-interface LogLine {
-  level: string;
-  msg: string;
-}
-
-/** The guards' logger: keeps their lines so a test can count them. */
-function recordedLogger(lines: LogLine[]): ReturnType<typeof log> {
-  const line = (level: string) => (first: unknown, second?: unknown) =>
-    lines.push({ level, msg: typeof first === 'string' ? first : String(second ?? '') });
-  const logger = {
-    child: () => logger,
-    trace: () => {},
-    debug: () => {},
-    info: line('info'),
-    warn: line('warn'),
-    error: line('error'),
-    fatal: line('error'),
-  };
-  return logger as unknown as ReturnType<typeof log>;
-}
 
 describe('an in-process session whose models fail or hang', { timeout: 60_000 }, () => {
   let vad: VAD;

@@ -2,7 +2,7 @@
 // breaks mid-conversation stops the picture (one log line however many frames fail) while the voice
 // plays on, and the picture resumes with the next utterance once it draws again; a renderer that cannot
 // even be prepared leaves the agent speaking through RoomIO's audio track, without a face.
-import { initializeLogger, type log, voice } from '@livekit/agents';
+import { initializeLogger, voice } from '@livekit/agents';
 import { dispose, type RemoteParticipant, type Room, TrackKind } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { Renderer, RenderInput } from '../src/avatar/renderer.ts';
@@ -14,6 +14,7 @@ import { LocalAvatarSession } from '../src/plugins/local_avatar.ts';
 import { OfflineTTS } from '../src/plugins/offline_tts.ts';
 import { AvRecorder } from './helpers/av_recorder.ts';
 import { AudioListener, joinRoom, uniqueRoom, waitForParticipant } from './helpers/participant.ts';
+import { type LogLine, recordedLogger } from './helpers/recorded_logger.ts';
 
 const livekit = inject('livekit');
 const config = parseConfig({ AVATAR: 'local', AVATAR_RENDERER: 'mouth-block' });
@@ -41,26 +42,6 @@ afterAll(async () => {
   await flite?.close();
   await dispose();
 });
-
-interface LogLine {
-  level: string;
-  msg: string;
-}
-
-function recordedLogger(lines: LogLine[]): ReturnType<typeof log> {
-  const line = (level: string) => (first: unknown, second?: unknown) =>
-    lines.push({ level, msg: typeof first === 'string' ? first : String(second ?? '') });
-  const logger = {
-    child: () => logger,
-    trace: () => {},
-    debug: () => {},
-    info: line('info'),
-    warn: line('warn'),
-    error: line('error'),
-    fatal: line('error'),
-  };
-  return logger as unknown as ReturnType<typeof log>;
-}
 
 /** The measuring renderer, until `broken`: then every frame throws, as a lost GPU or a crashed model would. */
 class BreakableRenderer implements Renderer {

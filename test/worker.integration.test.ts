@@ -264,9 +264,11 @@ describe('worker on a real livekit-server', () => {
 /** Job processes push every 2 s: poll until the worker's sum shows what the test waits for. */
 async function pollMetrics(done: (samples: Samples) => boolean): Promise<Samples> {
   let last: Samples = new Map();
-  await expect
-    .poll(async () => done((last = await scrape(worker.metricsUrl))), { timeout: 20_000, interval: 500 })
-    .toBe(true);
+  const check = async () => {
+    last = await scrape(worker.metricsUrl);
+    return done(last);
+  };
+  await expect.poll(check, { timeout: 20_000, interval: 500 }).toBe(true);
   return last;
 }
 
