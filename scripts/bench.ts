@@ -13,13 +13,21 @@ const suite = process.argv[2];
 const file = join(import.meta.dirname, '..', 'bench', `${suite}.ts`);
 if (!suite || !existsSync(file)) fail(`usage: npm run bench -- <suite>  (no bench/${suite ?? ''}.ts)`);
 
-interface Suite {
-  run: (livekit: LiveKitConfig) => Promise<Metrics>;
-  /** False for suites that measure code alone (no room). */
-  needsServer?: boolean;
+/** What a suite may want to know about the run besides the server's address. */
+interface SuiteContext {
+  /** The local livekit-server's process, so a suite can count its CPU. */
+  serverPid: number | undefined;
 }
 
-const { run, needsServer = true } = (await import(file)) as Suite;
+interface Suite {
+  run: (livekit: LiveKitConfig, context: SuiteContext) => Promise<Metrics>;
+  /** False for suites that measure code alone (no room). */
+  needsServer?: boolean;
+  /** UDP ports the server needs: one per peer connection, two per participant (many rooms at once). */
+  udpPorts?: number;
+}
+
+const { run, needsServer = true, udpPorts } = (await import(file)) as Suite;
 try {
   // Suites may run the offline engines: set them up as `npm test` does.
   await ensureOfflineModels(parseConfig({ MODEL_PROVIDER: 'offline' }), (line) => step('offline models', line));
@@ -32,12 +40,12 @@ const server = needsServer
   ? await startServer({
       binary: await ensureServerBinary((line) => step('livekit-server', line)),
       ...keys,
-      ports: await freePorts(),
+      ports: await freePorts(udpPorts),
     })
   : undefined;
 if (server) step('livekit-server', `ready at ${server.url}`);
 try {
-  const metrics = await run({ url: server?.url ?? '', ...keys });
+  const metrics = await run({ url: server?.url ?? '', ...keys }, { serverPid: server?.process.pid });
   printTable(suite as string, metrics);
   step('results', await writeReport(suite as string, metrics));
 } finally {
