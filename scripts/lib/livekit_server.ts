@@ -100,6 +100,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** `count` different free ports: every probe stays open until all are chosen. */
+export async function distinctFreePorts(count: number): Promise<number[]> {
+  const probes = Array.from({ length: count }, () => createServer().listen(0, '127.0.0.1'));
+  await Promise.all(probes.map((probe) => once(probe, 'listening')));
+  const ports = probes.map((probe) => (probe.address() as { port: number }).port);
+  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  return ports;
+}
+
 /** Free ports for a test server; the UDP range is random so parallel runs rarely meet. */
 export async function freePorts(udpCount = 40): Promise<ServerPorts> {
   const udpStart = 40000 + Math.floor(Math.random() * 200) * 50;

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../scripts/lib/livekit_server.ts';
+import { distinctFreePorts } from '../../scripts/lib/livekit_server.ts';
 import type { LiveKitConfig } from '../../src/config.ts';
 
 const REGISTERED = 'registered worker';
@@ -105,8 +105,8 @@ async function spawnWorker(
   const agentName =
     env[kind.nameVariable] ??
     `test-${kind.nameVariable === 'AGENT_NAME' ? 'agent' : 'avatar'}-${crypto.randomUUID().slice(0, 8)}`;
-  const port = await freePort();
-  const metricsPort = await freePort();
+  // Both held until both are chosen: the OS may hand a just-released port out again at once.
+  const [port, metricsPort] = await distinctFreePorts(2);
   const child = spawn(process.execPath, ['--import', 'tsx', kind.entry, 'start'], {
     env: {
       ...process.env,
