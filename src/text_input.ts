@@ -8,6 +8,7 @@
 import type { log, voice } from '@livekit/agents';
 import type { Room, TextStreamReader } from '@livekit/rtc-node';
 import { bargeIn } from './barge_in.ts';
+import { errorText } from './error_text.ts';
 import { isHuman } from './room_presence.ts';
 import { SenderRate } from './sender_rate.ts';
 import { cleanUserText } from './user_text.ts';
@@ -53,7 +54,7 @@ async function readMessage(reader: TextStreamReader): Promise<Read> {
       text += chunk;
     }
   } catch (err) {
-    return { refused: `the stream broke off (${err instanceof Error ? err.message : String(err)})` };
+    return { refused: `the stream broke off (${errorText(err)})` };
   } finally {
     clearTimeout(timer);
   }
@@ -97,7 +98,7 @@ export function registerChatInput(room: Room, session: voice.AgentSession, logge
 
   room.registerTextStreamHandler(CHAT_TOPIC, (reader, { identity }) => {
     receive(reader, identity).catch((err: unknown) =>
-      logger.warn({ participant: identity }, `chat message not answered: ${err instanceof Error ? err.message : err}`),
+      logger.warn({ participant: identity }, `chat message not answered: ${errorText(err)}`),
     );
   });
   // Chat is text; a byte stream on its topic (a file, a confused client) is refused, not left unread.

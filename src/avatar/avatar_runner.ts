@@ -14,6 +14,7 @@ import {
   VideoCodec,
   VideoSource,
 } from '@livekit/rtc-node';
+import { errorText } from '../error_text.ts';
 import { AvSynchronizer, type Clock, systemClock } from './av_synchronizer.ts';
 import { FrameChunker } from './frame_chunker.ts';
 import { type AvatarMetrics, MetricsCollector } from './metrics.ts';
@@ -217,10 +218,7 @@ export class AvatarRunner extends EventEmitter<AvatarRunnerEvents> {
     try {
       await this.renderer.close?.();
     } catch (err) {
-      this.logger?.error(
-        { error: err instanceof Error ? err.message : String(err) },
-        'avatar renderer failed to close',
-      );
+      this.logger?.error({ error: errorText(err) }, 'avatar renderer failed to close');
     }
     await this.#audioSource.close();
     await this.#videoSource.close();

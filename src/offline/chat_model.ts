@@ -7,6 +7,7 @@ import {
   type LlamaContext,
   type LlamaModel,
 } from 'node-llama-cpp';
+import { errorText } from '../error_text.ts';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -58,7 +59,7 @@ export class ChatModel {
       return new ChatModel(path, llama, await llama.loadModel({ modelPath: path }));
     } catch (err) {
       await llama.dispose();
-      throw new ChatModelError(`cannot load ${path}: ${err instanceof Error ? err.message : err}`);
+      throw new ChatModelError(`cannot load ${path}: ${errorText(err)}`);
     }
   }
 

@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WASI } from 'node:wasi';
 import { parentPort } from 'node:worker_threads';
+import { errorText } from '../error_text.ts';
 
 export interface FliteRequest {
   id: number;
@@ -63,6 +64,6 @@ parentPort?.on('message', ({ id, args }: FliteRequest) => {
   try {
     parentPort?.postMessage({ id, ...run(args) } satisfies FliteResponse);
   } catch (err) {
-    parentPort?.postMessage({ id, error: err instanceof Error ? err.message : String(err) } satisfies FliteResponse);
+    parentPort?.postMessage({ id, error: errorText(err) } satisfies FliteResponse);
   }
 });

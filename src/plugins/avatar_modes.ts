@@ -5,6 +5,7 @@ import type { Room } from '@livekit/rtc-node';
 import type { Renderer } from '../avatar/renderer.ts';
 import type { RendererFactory } from '../avatar/renderers/prepare.ts';
 import type { Config } from '../config.ts';
+import { errorText } from '../error_text.ts';
 import type { AvatarMetricsSource } from '../observability/session_metrics.ts';
 import { CloudAvatarError, startCloudAvatar } from './cloud_avatar.ts';
 import { LocalAvatarSession } from './local_avatar.ts';
@@ -35,9 +36,7 @@ export async function startAvatar(
         renderer = (await makeRenderer())();
       } catch (err) {
         // No face, but the conversation goes on: RoomIO publishes the voice instead.
-        logger.error(
-          `avatar renderer could not be prepared (${err instanceof Error ? err.message : err}); speaking without a face`,
-        );
+        logger.error(`avatar renderer could not be prepared (${errorText(err)}); speaking without a face`);
         return undefined;
       }
       const avatar = new LocalAvatarSession(renderer, config.avatar, logger);

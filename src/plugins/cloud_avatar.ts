@@ -8,6 +8,7 @@ import * as hedra from '@livekit/agents-plugin-hedra';
 import * as lemonslice from '@livekit/agents-plugin-lemonslice';
 import type { Room } from '@livekit/rtc-node';
 import { type CloudAvatarConfig, type CloudAvatarProvider, ConfigError, type LiveKitConfig } from '../config.ts';
+import { errorText } from '../error_text.ts';
 import { DataStreamAudioOutput } from './data_stream_audio_output.ts';
 
 interface ProviderSession {
@@ -85,7 +86,7 @@ export function createCloudAvatar(config: CloudAvatarConfig): ProviderSession {
     return provider.create(config, provider.identity);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`AVATAR=${config.provider}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError(`AVATAR=${config.provider}: ${errorText(err)}`);
   }
 }
 
@@ -105,7 +106,7 @@ export async function startCloudAvatar(
       livekitApiSecret: livekit.apiSecret,
     });
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorText(err);
     throw new CloudAvatarError(`AVATAR=${config.provider}: could not start the avatar: ${reason}`);
   }
   logger.info({ provider: config.provider }, 'cloud avatar started');

@@ -20,6 +20,7 @@ import {
   RPC_PLAYBACK_FINISHED,
   RPC_PLAYBACK_STARTED,
 } from '../avatar/remote/protocol.ts';
+import { errorText } from '../error_text.ts';
 
 /** An avatar that has not reported an interrupted segment finished by then is taken to have stopped. */
 export const CLEAR_TIMEOUT_MS = 2000;
@@ -298,5 +299,3 @@ export class DataStreamAudioOutput extends voice.AudioOutput {
     this.#giveUpAll(true);
   };
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

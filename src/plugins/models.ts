@@ -2,6 +2,7 @@
 // on this machine, chosen stage by stage by the config.
 import { type llm, log, type stt, type tts } from '@livekit/agents';
 import type { Config } from '../config.ts';
+import { errorText } from '../error_text.ts';
 import { ChatModel } from '../offline/chat_model.ts';
 import { Flite, OFFLINE_VOICES, type OfflineVoice, type Speech } from '../offline/flite.ts';
 import { loadRecognizer } from '../offline/recognizer.ts';
@@ -47,9 +48,7 @@ function recordApologyOnce(flite: Flite | undefined, voice: OfflineVoice): () =>
       own = flite ? undefined : new Flite();
       return await (flite ?? (own as Flite)).synthesize(TTS_APOLOGY, voice);
     } catch (err) {
-      log().warn(
-        `could not record the TTS apology (${err instanceof Error ? err.message : err}); its text is sent alone`,
-      );
+      log().warn(`could not record the TTS apology (${errorText(err)}); its text is sent alone`);
       recorded = undefined; // the next failure tries again
       return undefined;
     } finally {

@@ -1,5 +1,6 @@
 // The LLM on the worker's CPU: a local GGUF model through agents' `llm.LLM` interface.
 import { type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, llm, log, shortuuid } from '@livekit/agents';
+import { errorText } from '../error_text.ts';
 import type { ChatMessage } from '../offline/chat_model.ts';
 
 /** What the plugin needs of an engine: ChatModel, or anything that streams a reply the same way. */
@@ -80,7 +81,7 @@ class OfflineLLMStream extends llm.LLMStream {
       for await (const text of this.#engine.reply(toMessages(this.chatCtx), signal)) say(text);
     } catch (err) {
       if (signal.aborted) return;
-      log().error(`offline LLM failed (${err instanceof Error ? err.message : err}); apologising and going on`);
+      log().error(`offline LLM failed (${errorText(err)}); apologising and going on`);
       say(said ? ` ${LLM_APOLOGY}` : LLM_APOLOGY);
     }
   }

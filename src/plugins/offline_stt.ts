@@ -1,6 +1,7 @@
 // Speech to text on the worker's CPU through agents' `stt.STT` interface. Batch recognition: agents
 // cuts the user's speech into utterances with the VAD and hands each one over whole.
 import { type AudioBuffer, log, stt } from '@livekit/agents';
+import { errorText } from '../error_text.ts';
 import { resampleMono } from '../offline/resample.ts';
 
 /** What the plugin needs of an engine: 16 kHz mono speech in, text out. */
@@ -52,7 +53,7 @@ export class OfflineSTT extends stt.STT {
       text = (await this.engine.transcribe(toRecognizerRate(buffer), abortSignal)).trim();
     } catch (err) {
       if (!abortSignal?.aborted) {
-        log().error(`offline STT failed (${err instanceof Error ? err.message : err}); asking the user to repeat`);
+        log().error(`offline STT failed (${errorText(err)}); asking the user to repeat`);
         this.#onFailure?.();
       }
     }

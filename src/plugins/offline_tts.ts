@@ -1,6 +1,7 @@
 // Text to speech on the worker's CPU: Flite's voices through agents' `tts.TTS` interface.
 import { type APIConnectOptions, log, shortuuid, tts } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
+import { errorText } from '../error_text.ts';
 import { FLITE_SAMPLE_RATE, Flite, type FliteVoice, type OfflineVoice } from '../offline/flite.ts';
 
 const FRAME_MS = 100;
@@ -101,7 +102,7 @@ class OfflineChunkedStream extends tts.ChunkedStream {
     try {
       return (await engine.synthesize(text, voice)).pcm;
     } catch (err) {
-      log().warn(`offline TTS failed (${err instanceof Error ? err.message : err}); restarting it`);
+      log().warn(`offline TTS failed (${errorText(err)}); restarting it`);
       return (await engine.synthesize(TTS_APOLOGY, voice)).pcm;
     }
   }

@@ -3,6 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
+import { errorText } from '../../error_text.ts';
 import { MANIFEST_FILE, type Manifest, manifestSchema } from './manifest.ts';
 
 export class CharacterPackError extends Error {
@@ -87,4 +88,4 @@ function overlaps(a: Part, b: Part): boolean {
   return !(apart(a, b, 'x', 'width') || apart(a, b, 'y', 'height'));
 }
 
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
+const firstLine = (err: unknown) => errorText(err).split('\n')[0];

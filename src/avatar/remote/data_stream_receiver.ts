@@ -10,6 +10,7 @@ import {
   RoomEvent,
   RpcError,
 } from '@livekit/rtc-node';
+import { errorText } from '../../error_text.ts';
 import type { AvatarRunner, PlaybackFinished } from '../avatar_runner.ts';
 import {
   AUDIO_STREAM_TOPIC,
@@ -160,7 +161,7 @@ export class DataStreamReceiver {
           return;
         }
         if (attempt === RPC_ATTEMPTS) {
-          this.logger.warn({ method, error: err instanceof Error ? err.message : String(err) }, 'playback report lost');
+          this.logger.warn({ method, error: errorText(err) }, 'playback report lost');
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, RPC_RETRY_MS));
