@@ -133,7 +133,14 @@ describe('config', () => {
 
   test('AVATAR=hedra stops the worker at start-up with the vendor’s notice', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/agent.ts', 'start'], {
-      env: { PATH: process.env.PATH, AVATAR: 'hedra', HEDRA_API_KEY: 'x', DOTENV_CONFIG_PATH: '/dev/null' },
+      // Cloud models, so the result does not hang on whether the offline models are in this machine's cache.
+      env: {
+        PATH: process.env.PATH,
+        OPENAI_API_KEY: 'x',
+        AVATAR: 'hedra',
+        HEDRA_API_KEY: 'x',
+        DOTENV_CONFIG_PATH: '/dev/null',
+      },
       encoding: 'utf8',
     });
     expect(run.status).toBe(2);
