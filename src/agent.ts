@@ -2,7 +2,6 @@
 // VAD → STT → LLM → TTS with local turn taking for whoever is in the room.
 import { fileURLToPath } from 'node:url';
 import { defineAgent, type JobContext, type JobProcess, type VAD, voice } from '@livekit/agents';
-import * as silero from '@livekit/agents-plugin-silero';
 import { prepareRenderer, type RendererFactory } from './avatar/renderers/prepare.ts';
 import { loadConfig } from './config.ts';
 import { parseDispatchMetadata } from './dispatch_metadata.ts';
@@ -20,6 +19,7 @@ import {
   STT_APOLOGY,
 } from './plugins/index.ts';
 import { createGuardedModels } from './plugins/models.ts';
+import { checkVad, createVad, VadUnavailableError } from './plugins/vad.ts';
 import { endWhenHumansLeave } from './room_presence.ts';
 import { registerSayRpc } from './say_rpc.ts';
 import { registerChatInput } from './text_input.ts';
@@ -27,11 +27,11 @@ import { reportTurnTimings } from './turn_timings.ts';
 import { checkCharacterPack, configMistake, runWorker, stopOnMistake } from './worker_cli.ts';
 
 /**
- * Silence that ends an utterance for the VAD (Silero's default is 550 ms). Shorter, so recognition
- * starts sooner and overlaps the endpointing wait (500 ms in VAD mode, which still decides when the
- * turn is over, as the end-of-turn model does in model mode); 200 ms of the turn's latency.
+ * The rate the room's audio stream delivers the user's voice at: the VAD and the recognizers all
+ * work at 16 kHz, so rtc-node's native resampler is the only one on the way (agents' default, 24 kHz,
+ * is resampled again in JavaScript for the VAD).
  */
-const VAD_MIN_SILENCE_MS = 350;
+const USER_AUDIO_SAMPLE_RATE = 16_000;
 
 interface ProcessData {
   vad?: VAD;
@@ -45,7 +45,7 @@ export default defineAgent<ProcessData>({
     const config = loadConfig();
     // A warm process's memory counts in the worker's metrics too, not only once it has a job.
     jobMetrics();
-    proc.userData.vad = await silero.VAD.load({ minSilenceDuration: VAD_MIN_SILENCE_MS });
+    proc.userData.vad = createVad();
     proc.userData.engines = await loadOfflineEngines(config);
     // A renderer that cannot be prepared must not fail the process: entry tries again and, failing, speaks without a face.
     if (config.avatarMode === 'local')
@@ -91,7 +91,7 @@ export default defineAgent<ProcessData>({
       room: ctx.room,
       // The room, not one participant, decides when the session ends: see endWhenHumansLeave.
       // Typed messages are read by registerChatInput (limits on size, time and rate), not by RoomIO.
-      inputOptions: { closeOnDisconnect: false, textEnabled: false },
+      inputOptions: { closeOnDisconnect: false, textEnabled: false, audioSampleRate: USER_AUDIO_SAMPLE_RATE },
       // With an avatar, the avatar publishes the voice; RoomIO would add a second audio track.
       outputOptions: { audioEnabled: !avatar },
     });
@@ -111,6 +111,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     () => checkModelFiles(config),
     (err) => (err instanceof ModelFileError ? err.message : undefined),
   );
+  await stopOnMistake(checkVad, (err) => (err instanceof VadUnavailableError ? err.message : undefined));
   process.stdout.write(`models: ${describeModels(config)}\n`);
   const cloud = config.cloudAvatar;
   if (cloud) await stopOnMistake(() => createCloudAvatar(cloud), configMistake);

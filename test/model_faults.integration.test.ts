@@ -3,7 +3,6 @@
 // session whose STT, LLM and TTS are wrapped to fail or hang on demand (short limits), then the real
 // worker against the OpenAI fixture serving errors, hung requests and a stalled stream (cloud limits).
 import { initializeLogger, type VAD, voice } from '@livekit/agents';
-import * as silero from '@livekit/agents-plugin-silero';
 import { dispose } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest';
 import { parseConfig } from '../src/config.ts';
@@ -17,6 +16,7 @@ import { OfflineTTS, TTS_APOLOGY } from '../src/plugins/offline_tts.ts';
 import { openaiLLM, openaiSTT } from '../src/plugins/openai_models.ts';
 import { CLOUD_LIMITS, type StageLimits } from '../src/plugins/stage_guard.ts';
 import { createTurnDetection } from '../src/plugins/turn_detection.ts';
+import { createVad } from '../src/plugins/vad.ts';
 import {
   FIXTURE_API_KEY,
   type OpenAIFixture,
@@ -54,8 +54,6 @@ const TEST_LIMITS: StageLimits = {
 /** Sound the apology carries at least (Flite says it in about 4 s). */
 const APOLOGY_SOUND_MS = 1000;
 const TURN_TIMEOUT_MS = 30_000;
-/** VAD end-of-utterance silence, as the worker sets it (src/agent.ts). */
-const VAD_MIN_SILENCE_MS = 350;
 
 let fixture: OpenAIFixture;
 const cleanups: (() => Promise<void>)[] = [];
@@ -88,7 +86,7 @@ describe('an in-process session whose models fail or hang', { timeout: 60_000 },
   let question: Int16Array;
 
   beforeAll(async () => {
-    vad = await silero.VAD.load({ minSilenceDuration: VAD_MIN_SILENCE_MS });
+    vad = createVad();
     flite = new Flite();
     question = (await synthesize('What is the weather like today?')).pcm;
   });
