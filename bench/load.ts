@@ -44,7 +44,7 @@ const envNumber = (name: string, fallback: number) => {
 const STEPS = [
   ...new Set([
     1,
-    ...(process.env.LOAD_STEPS ?? '2,3,4,6,8,10,12,15,18')
+    ...(process.env.LOAD_STEPS ?? '2,3,4,5,6,8,10,12,15,18')
       .split(',')
       .filter((s) => s.trim() !== '')
       .map((s) => {

@@ -20,7 +20,7 @@ import {
 } from './plugins/index.ts';
 import { createGuardedModels } from './plugins/models.ts';
 import { checkVad, createVad, VadUnavailableError } from './plugins/vad.ts';
-import { endWhenHumansLeave } from './room_presence.ts';
+import { followPeople } from './room_presence.ts';
 import { registerSayRpc } from './say_rpc.ts';
 import { registerChatInput } from './text_input.ts';
 import { reportTurnTimings } from './turn_timings.ts';
@@ -55,7 +55,8 @@ export default defineAgent<ProcessData>({
   entry: async (ctx: JobContext<ProcessData>) => {
     const config = loadConfig();
     // ctx.room has no name until it connects; the job knows it from the start.
-    const logger = scopeJobLogs({ room: ctx.job.room?.name, agent: config.agentName });
+    const logs = scopeJobLogs({ room: ctx.job.room?.name, agent: config.agentName });
+    const logger = logs.logger;
 
     const { choices, problems } = parseDispatchMetadata(ctx.job.metadata);
     for (const problem of problems) logger.warn(problem);
@@ -68,8 +69,13 @@ export default defineAgent<ProcessData>({
       turnHandling: createTurnDetection(config.turnDetection),
     });
 
-    // The avatar starts as soon as the agent is in the room: video flows before the first word.
-    if (config.avatarMode !== 'off') await ctx.connect();
+    // The agent joins first: the avatar's video flows before the first word, and the logs can name
+    // the person from the start of the conversation.
+    await ctx.connect();
+    followPeople(ctx.room, session, logger, {
+      end: (reason) => ctx.shutdown(reason),
+      onPerson: logs.setParticipant,
+    });
     const makeRenderer = async () => ctx.proc.userData.makeRenderer ?? (await prepareRenderer(config.avatar));
     const avatar = await startAvatar(config, session, ctx.room, makeRenderer, logger);
     const metrics = jobMetrics();
@@ -89,13 +95,12 @@ export default defineAgent<ProcessData>({
     await session.start({
       agent: new voice.Agent({ instructions: choices.instructions ?? config.instructions }),
       room: ctx.room,
-      // The room, not one participant, decides when the session ends: see endWhenHumansLeave.
+      // The room, not one participant, decides when the session ends: see followPeople.
       // Typed messages are read by registerChatInput (limits on size, time and rate), not by RoomIO.
       inputOptions: { closeOnDisconnect: false, textEnabled: false, audioSampleRate: USER_AUDIO_SAMPLE_RATE },
       // With an avatar, the avatar publishes the voice; RoomIO would add a second audio track.
       outputOptions: { audioEnabled: !avatar },
     });
-    endWhenHumansLeave(ctx.room, session, (reason) => ctx.shutdown(reason), logger);
     registerSayRpc(ctx.room, session, logger);
     registerChatInput(ctx.room, session, logger);
 

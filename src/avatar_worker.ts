@@ -51,7 +51,8 @@ export default defineAgent<ProcessData>({
 
   entry: async (ctx: JobContext<ProcessData>) => {
     const config = loadWorkerConfig();
-    const logger = scopeJobLogs({ room: ctx.job.room?.name, avatarWorker: config.avatarWorker.name });
+    const logs = scopeJobLogs({ room: ctx.job.room?.name, avatarWorker: config.avatarWorker.name });
+    const logger = logs.logger;
     // Accepted already, so the metadata is either absent or good.
     const dispatch = parseAvatarDispatch(ctx.job.metadata) as AvatarDispatch | undefined;
     // The speech comes as data streams: no tracks to subscribe to.
@@ -62,6 +63,8 @@ export default defineAgent<ProcessData>({
       ctx.shutdown('no agent to serve');
       return;
     }
+    // The avatar's conversation is with the agent it serves.
+    logs.setParticipant(agent.identity);
     if (!dispatch) {
       await ctx.room.localParticipant?.setAttributes({ [PUBLISH_ON_BEHALF_ATTRIBUTE]: agent.identity });
     }

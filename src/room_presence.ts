@@ -9,23 +9,36 @@ const HUMAN_KINDS = new Set([ParticipantKind.STANDARD, ParticipantKind.SIP, Part
 
 export const isHuman = (p: RemoteParticipant): boolean => HUMAN_KINDS.has(p.kind);
 
-export function endWhenHumansLeave(
+/**
+ * Follows the conversation: `onPerson` hears whom the agent talks to (the first person in the room,
+ * then whoever the conversation moves to), and `end` is called when the last person has left.
+ */
+export function followPeople(
   room: Room,
   session: voice.AgentSession,
-  end: (reason: string) => void,
   logger: ReturnType<typeof log>,
+  handlers: { end: (reason: string) => void; onPerson: (identity: string) => void },
 ): void {
   const humans = () => [...room.remoteParticipants.values()].filter(isHuman);
+  let person: string | undefined;
+  const talkTo = (identity: string) => {
+    person = identity;
+    handlers.onPerson(identity);
+  };
 
+  const onJoined = (joined: RemoteParticipant) => {
+    if (person === undefined && isHuman(joined)) talkTo(joined.identity);
+  };
   const onLeft = (left: RemoteParticipant) => {
     if (!isHuman(left)) return;
     const next = humans().find((p) => p.identity !== left.identity);
     if (!next) {
       logger.info({ participant: left.identity }, 'last participant left; ending the job');
+      room.off(RoomEvent.ParticipantConnected, onJoined);
       room.off(RoomEvent.ParticipantDisconnected, onLeft);
       // Shut the job down rather than only closing the session: a session closed mid-speech can
       // wait on playout that nobody is left to receive, and the job process must not linger.
-      end('last participant left');
+      handlers.end('last participant left');
       return;
     }
     // RoomIO stays linked to the first person who joined; hand the conversation to someone present.
@@ -33,7 +46,11 @@ export function endWhenHumansLeave(
     if (roomIO && !roomIO.linkedParticipant) {
       logger.info({ participant: next.identity }, 'conversation moves to the next participant');
       roomIO.setParticipant(next.identity);
+      talkTo(next.identity);
     }
   };
+  room.on(RoomEvent.ParticipantConnected, onJoined);
   room.on(RoomEvent.ParticipantDisconnected, onLeft);
+  const first = humans()[0];
+  if (first) talkTo(first.identity);
 }

@@ -241,7 +241,7 @@ describe('worker on a real livekit-server', () => {
     }
   });
 
-  test("every log line of a job, once it has started, names the job's room", async () => {
+  test("every log line of a job, once it has started, names the job's room, and the person once they are there", async () => {
     const name = uniqueRoom('log-scope');
     const user = await join({ room: name, dispatch: dispatch() });
     const agent = await waitForAgent(user, AGENT_JOIN_BOUND_MS);
@@ -258,6 +258,14 @@ describe('worker on a real livekit-server', () => {
     const lifecycle = /"msg":"(shutting down|job exiting|Job process shutdown|native resources disposed)"/;
     const unnamed = fromEntry.filter((line) => !line.includes(`"room":"${name}"`) && !lifecycle.test(line));
     expect(unnamed).toEqual([]);
+    // The user was in the room before the agent: named from the agent's arrival until the job ends.
+    const person = `"participant":"${user.localParticipant?.identity}"`;
+    const arrived = fromEntry.findIndex((line) => line.includes(person));
+    expect(arrived).toBeGreaterThanOrEqual(0);
+    const unnamedPerson = fromEntry
+      .slice(arrived)
+      .filter((line) => !line.includes('"participant":') && !lifecycle.test(line));
+    expect(unnamedPerson).toEqual([]);
     // Nothing secret in the whole log: not the LiveKit API secret, not the model provider's key.
     expect(worker.logs()).not.toContain(livekit.apiSecret);
     expect(worker.logs()).not.toContain(FIXTURE_API_KEY);
