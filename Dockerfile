@@ -16,6 +16,8 @@ WORKDIR /app
 # packages/no-gpu stands in for node-llama-cpp's CUDA/Vulkan builds (package.json overrides).
 COPY package.json package-lock.json .npmrc ./
 COPY packages ./packages
+# The postinstall step applies these to agents (patch-package; see patches/).
+COPY patches ./patches
 # `npm install`, not `npm ci`: the lockfile lacks some other platforms' optional binaries, which `npm ci`
 # rejects (see scripts/bootstrap.mjs); the lockfile still pins every version it has.
 # Then drop node-llama-cpp's binaries for other platforms.
