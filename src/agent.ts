@@ -69,13 +69,8 @@ export default defineAgent<ProcessData>({
       turnHandling: createTurnDetection(config.turnDetection),
     });
 
-    // The agent joins first: the avatar's video flows before the first word, and the logs can name
-    // the person from the start of the conversation.
-    await ctx.connect();
-    followPeople(ctx.room, session, logger, {
-      end: (reason) => ctx.shutdown(reason),
-      onPerson: logs.setParticipant,
-    });
+    // The avatar starts as soon as the agent is in the room: video flows before the first word.
+    if (config.avatarMode !== 'off') await ctx.connect();
     const makeRenderer = async () => ctx.proc.userData.makeRenderer ?? (await prepareRenderer(config.avatar));
     const avatar = await startAvatar(config, session, ctx.room, makeRenderer, logger);
     const metrics = jobMetrics();
@@ -100,6 +95,11 @@ export default defineAgent<ProcessData>({
       inputOptions: { closeOnDisconnect: false, textEnabled: false, audioSampleRate: USER_AUDIO_SAMPLE_RATE },
       // With an avatar, the avatar publishes the voice; RoomIO would add a second audio track.
       outputOptions: { audioEnabled: !avatar },
+    });
+    // After start: RoomIO must see a person leave before followPeople does, to hand the conversation on.
+    followPeople(ctx.room, session, logger, {
+      end: (reason) => ctx.shutdown(reason),
+      onPerson: logs.setParticipant,
     });
     registerSayRpc(ctx.room, session, logger);
     registerChatInput(ctx.room, session, logger);
